@@ -1,0 +1,141 @@
+"""One gate run from a validated config to an exit code: the flow of DESIGN.md, stage by stage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TextIO
+
+from gate.checks import RunContext
+from gate.client import new_session
+from gate.config import GateConfig
+from gate.failures import ExitCode, FailureClass
+from gate.redact import Redactor
+from gate.report import RunReport, collect_request_ids
+from gate.reporters import console, json_report
+from gate.results import CheckResult, Status
+from gate.runner import run_checks
+from gate.verdict import decide
+
+Render = Callable[[RunReport], str]
+
+
+class Console:
+    """Writes lines to a stream, each through the Redactor first."""
+
+    def __init__(self, stream: TextIO, redactor: Redactor) -> None:
+        self.stream = stream
+        self.redactor = redactor
+
+    def emit(self, *lines: str) -> None:
+        for line in lines:
+            self.stream.write(self.redactor.redact(line) + "\n")
+        self.stream.flush()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file the gate writes; `write` is replaceable so tests can force a leak past the Redactor."""
+
+    path: Path
+    render: Render
+    write: Callable[[Path, str], None] | None = None
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def default_artifacts(config: GateConfig) -> list[Artifact]:
+    artifacts = []
+    if config.json is not None:
+        artifacts.append(Artifact(config.json, json_report.render))
+    return artifacts
+
+
+@contextmanager
+def _target(config: GateConfig) -> Iterator[GateConfig]:
+    """The config to run against: for sim://<scenario>, a simulator started in-process on a free port."""
+    if config.sim_scenario is None:
+        yield config
+        return
+    from gate.simulator import Simulator
+
+    with Simulator(scenario=config.sim_scenario, api_key=config.api_key, model=config.model) as sim:
+        yield config.with_base_url(sim.base_url)
+
+
+def execute(
+    config: GateConfig,
+    out: Console,
+    env: Mapping[str, str],
+    *,
+    artifacts: Sequence[Artifact] | None = None,
+    rng: random.Random | None = None,
+) -> tuple[RunReport, ExitCode]:
+    """Run the checks, write every artifact through the Redactor, scan them, and decide the exit code."""
+    out.redactor.register(config.api_key)
+    out.emit(*console.header(config))
+    started = dt.datetime.now(dt.UTC)
+    with _target(config) as target:
+        session = new_session(pool_size=min(max(config.samples - 1, 1), 8))
+        try:
+            ctx = RunContext(config=target, session=session, env=env, rng=rng or random.Random())
+            results = run_checks(ctx, on_result=lambda r: out.emit(*console.check_line(r)))
+        finally:
+            session.close()
+    latency = ctx.state.get("latency_ms")
+    if latency is None and "first_exchange" in ctx.state and ctx.state["first_exchange"].ok:
+        first = ctx.state["first_exchange"].latency_ms
+        latency = {"p50": round(first, 1), "p95": round(first, 1), "max": round(first, 1)}
+    request_ids = collect_request_ids(results, ctx.state.get("sample_request_ids", []))
+    report = _report(config, results, started, latency, request_ids)
+    chosen = default_artifacts(config) if artifacts is None else list(artifacts)
+    _write_all(report, chosen, out.redactor)
+    leaked = [a.path for a in chosen if out.redactor.scan_and_scrub(a.path)]
+    if leaked:
+        leak = CheckResult(
+            "leak-scan",
+            Status.FAIL,
+            f"the API key was found in {', '.join(map(str, leaked))} and scrubbed",
+            failure_class=FailureClass.LEAK,
+        )
+        report = _report(config, [*results, leak], started, latency, request_ids)
+        _write_all(report, [replace(a, write=None) for a in chosen], out.redactor)
+        out.emit(*console.check_line(leak))
+    out.emit(*console.footer(report))
+    for artifact in chosen:
+        out.emit(f"  wrote      : {artifact.path}")
+    return report, report.verdict.exit_code
+
+
+def _report(
+    config: GateConfig,
+    results: Sequence[CheckResult],
+    started: dt.datetime,
+    latency: dict[str, float] | None,
+    request_ids: tuple[str, ...],
+) -> RunReport:
+    return RunReport(
+        config=config,
+        results=tuple(results),
+        verdict=decide(results, config.mode),
+        started_at=started,
+        completed_at=dt.datetime.now(dt.UTC),
+        latency_ms=latency,
+        request_ids=request_ids,
+    )
+
+
+def _write_all(report: RunReport, artifacts: Sequence[Artifact], redactor: Redactor) -> None:
+    for artifact in artifacts:
+        text = redactor.redact(artifact.render(report))
+        (artifact.write or write_text)(artifact.path, text)

@@ -1,0 +1,114 @@
+"""dns and tls: can this runner reach the API host at all?"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import socket
+import ssl
+import time
+
+import requests
+
+from gate.checks import RunContext, elapsed_ms
+from gate.failures import FailureClass
+from gate.results import CheckResult, Status, failed, passed, skipped
+
+
+def _proxy_for(ctx: RunContext) -> str | None:
+    proxies = requests.utils.get_environ_proxies(ctx.config.chat_url)
+    return proxies.get(ctx.config.scheme) or proxies.get("all")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+def check_dns(ctx: RunContext) -> CheckResult:
+    host = ctx.config.endpoint_host
+    if _is_ip(host):
+        return passed("dns", f"{host} is an IP address; nothing to resolve")
+    if _proxy_for(ctx):
+        return skipped("dns", "a proxy is configured for this URL; the proxy resolves the host")
+    started = time.monotonic()
+    try:
+        infos = ctx.resolver(host, ctx.config.port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        return failed("dns", FailureClass.DNS, f"{host} does not resolve: {exc}", elapsed_ms(started))
+    addresses = sorted({info[4][0] for info in infos})
+    return passed(
+        "dns", f"{host} resolves to {', '.join(addresses[:4])}", elapsed_ms(started), addresses=addresses
+    )
+
+
+def _ca_bundle(ctx: RunContext) -> str | None:
+    for var in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        if ctx.env.get(var):
+            return ctx.env[var]
+    return requests.utils.DEFAULT_CA_BUNDLE_PATH
+
+
+def check_tls(ctx: RunContext) -> CheckResult:
+    config = ctx.config
+    if config.scheme != "https":
+        return skipped("tls", f"plain http to loopback host {config.endpoint_host}: no TLS to check")
+    if _proxy_for(ctx):
+        return skipped("tls", "a proxy is configured; TLS is verified through it by the completion request")
+    started = time.monotonic()
+    context = ssl.create_default_context(cafile=_ca_bundle(ctx))
+    try:
+        with socket.create_connection(
+            (config.endpoint_host, config.port), timeout=config.connect_timeout
+        ) as raw:
+            raw.settimeout(config.connect_timeout)
+            with context.wrap_socket(raw, server_hostname=config.endpoint_host) as tls:
+                cert = tls.getpeercert() or {}
+                version = tls.version()
+    except ssl.SSLCertVerificationError as exc:
+        reason = exc.verify_message or str(exc)
+        return failed(
+            "tls", FailureClass.TLS, f"certificate verification failed: {reason}", elapsed_ms(started)
+        )
+    except ssl.SSLError as exc:
+        return failed(
+            "tls", FailureClass.TLS, f"TLS handshake failed: {exc.reason or exc}", elapsed_ms(started)
+        )
+    except TimeoutError:
+        return failed(
+            "tls",
+            FailureClass.TIMEOUT,
+            f"no TCP/TLS connection to {config.endpoint_host}:{config.port} within "
+            f"{config.connect_timeout:g} s",
+            elapsed_ms(started),
+        )
+    except socket.gaierror as exc:
+        return failed(
+            "tls", FailureClass.DNS, f"{config.endpoint_host} does not resolve: {exc}", elapsed_ms(started)
+        )
+    except OSError as exc:
+        return failed(
+            "tls",
+            FailureClass.CONNECT,
+            f"TCP connect to {config.endpoint_host}:{config.port} failed: {exc.strerror or exc}",
+            elapsed_ms(started),
+        )
+    not_after = cert.get("notAfter")
+    details: dict[str, object] = {"tls_version": version}
+    message = f"{version} to {config.endpoint_host}:{config.port}"
+    status = Status.PASS
+    warnings: tuple[str, ...] = ()
+    if isinstance(not_after, str):
+        expires = dt.datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), dt.UTC)
+        days = (expires - dt.datetime.now(dt.UTC)).days
+        details.update(cert_expires=expires.isoformat(), cert_days_left=days)
+        message += f", certificate valid for {days} more days"
+        if days < config.cert_warn_days:
+            status = Status.WARN
+            warnings = (
+                f"TLS certificate expires in {days} days (under --cert-warn-days {config.cert_warn_days})",
+            )
+    return CheckResult("tls", status, message, elapsed_ms(started), None, details, warnings)

@@ -1,0 +1,92 @@
+"""samples: N positive requests in all (the completion request was the first), the rest concurrent."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from gate.checks import RunContext, elapsed_ms
+from gate.checks.completion import FIRST_EXCHANGE, assert_output
+from gate.failures import FailureClass
+from gate.probe import Exchange, exchange
+from gate.results import CheckResult, Status
+
+MAX_WORKERS = 8
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile (no interpolation: a reported p95 is a latency that happened)."""
+    ordered = sorted(values)
+    rank = max(math.ceil(pct / 100 * len(ordered)), 1)
+    return ordered[rank - 1]
+
+
+def latency_summary(values: Sequence[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    return {
+        "p50": round(percentile(values, 50), 1),
+        "p95": round(percentile(values, 95), 1),
+        "max": round(max(values), 1),
+    }
+
+
+def check_samples(ctx: RunContext) -> CheckResult:
+    config = ctx.config
+    first: Exchange = ctx.state[FIRST_EXCHANGE]
+    started = time.monotonic()
+    extra = config.samples - 1
+    seeds = [ctx.rng.random() for _ in range(extra)]
+    others: list[Exchange] = []
+    if extra:
+        with ThreadPoolExecutor(max_workers=min(extra, MAX_WORKERS), thread_name_prefix="sample") as pool:
+            others = list(
+                pool.map(
+                    lambda seed: exchange(config, ctx.session, rng=random.Random(seed), sleep=ctx.sleep),
+                    seeds,
+                )
+            )
+    exchanges = [first, *others]
+    latencies = [ex.latency_ms for ex in exchanges if ex.ok and ex.latency_ms is not None]
+    summary = latency_summary(latencies)
+    ctx.state["latency_ms"] = summary
+    ctx.state["sample_request_ids"] = [ex.request_id for ex in others if ex.request_id]
+    succeeded = 0
+    first_failure: tuple[FailureClass, str] | None = None
+    for number, ex in enumerate(exchanges, start=1):
+        failure, message = (ex.failure, ex.message) if not ex.ok else assert_output(config, ex)
+        if failure is None:
+            succeeded += 1
+        elif first_failure is None:
+            first_failure = (failure, f"sample {number}: {message}")
+    details = {
+        "samples": len(exchanges),
+        "succeeded": succeeded,
+        "latency_ms": summary,
+        "retries": sum(ex.retried for ex in exchanges),
+    }
+    rate = f"{succeeded}/{len(exchanges)} succeeded"
+    timing = (
+        f"p50 {summary['p50']:.0f} ms, p95 {summary['p95']:.0f} ms, max {summary['max']:.0f} ms"
+        if summary
+        else "no latency"
+    )
+    if first_failure is not None:
+        failure, message = first_failure
+        return CheckResult(
+            "samples", Status.FAIL, f"{rate}; {message}", elapsed_ms(started), failure, details
+        )
+    if config.max_latency_ms is not None and summary and summary["p95"] > config.max_latency_ms:
+        return CheckResult(
+            "samples",
+            Status.FAIL,
+            f"p95 latency {summary['p95']:.0f} ms is over --max-latency-ms "
+            f"{config.max_latency_ms:g} ({timing})",
+            elapsed_ms(started),
+            FailureClass.LATENCY,
+            details,
+        )
+    return CheckResult("samples", Status.PASS, f"{rate}; {timing}", elapsed_ms(started), None, details)

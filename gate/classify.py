@@ -1,0 +1,165 @@
+"""Turn one HTTP response into a parsed body or a classified failure. Pure: no I/O."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from gate.client import HttpResponse
+from gate.failures import FailureClass
+
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-oneapi-request-id", "cf-ray")
+_REQUEST_ID_IN_MESSAGE = re.compile(r"\(request id:\s*([^)\s]+)\s*\)", re.IGNORECASE)
+_RETRYABLE_STATUS = frozenset({408, 409, 429, 524})
+_QUOTA_CODES = frozenset({"insufficient_quota", "quota_exceeded", "billing_hard_limit_reached"})
+_MODEL_CODES = frozenset({"model_not_found", "invalid_model", "model_not_available"})
+_REQUEST_CODES = frozenset({"invalid_request", "invalid_request_error", "bad_request"})
+
+
+@dataclass(frozen=True)
+class HttpFailure:
+    failure_class: FailureClass
+    message: str
+    status: int
+    request_id: str | None
+    retry_after_s: float | None
+    error_code: str | None = None
+
+    @property
+    def retryable(self) -> bool:
+        return self.failure_class.transient
+
+
+def one_line(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def parse_json(body: bytes) -> Any:
+    """The decoded JSON, or raise ValueError."""
+    return json.loads(body.decode("utf-8"))
+
+
+def error_object(payload: Any) -> dict[str, Any] | None:
+    """The `error` member of an OpenAI/CometAPI error body, normalised to a dict."""
+    if not isinstance(payload, dict) or "error" not in payload or payload.get("error") in (None, ""):
+        return None
+    error = payload["error"]
+    if isinstance(error, dict):
+        return error
+    return {"message": str(error)}
+
+
+def request_id(response: HttpResponse, error: dict[str, Any] | None = None) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = response.headers.get(name)
+        if value:
+            return one_line(value, 120)
+    if error is not None:
+        match = _REQUEST_ID_IN_MESSAGE.search(str(error.get("message", "")))
+        if match:
+            return match.group(1)
+    return None
+
+
+def retry_after_seconds(headers: dict[str, str] | Any) -> float | None:
+    """Seconds the server asks us to wait (`retry-after-ms` wins over `Retry-After`), or None."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(float(millis) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    seconds = headers.get("retry-after")
+    if seconds:
+        try:
+            return max(float(seconds), 0.0)
+        except ValueError:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                import datetime as dt
+
+                when = parsedate_to_datetime(seconds)
+                return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _looks_like_html(response: HttpResponse) -> bool:
+    content_type = response.headers.get("content-type", "").lower()
+    head = response.body[:512].lstrip().lower()
+    return "html" in content_type or head.startswith((b"<!doctype", b"<html"))
+
+
+def classify_status(response: HttpResponse) -> HttpFailure | None:
+    """A failure for any non-2xx answer (and for a 2xx that carries an error body), else None."""
+    status = response.status
+    try:
+        payload = parse_json(response.body) if response.body else None
+    except ValueError:
+        payload = None
+    error = error_object(payload)
+    rid = request_id(response, error)
+    code = str(error.get("code") or error.get("type") or "") if error else ""
+    detail = one_line(str(error.get("message", ""))) if error else ""
+    if not detail and response.body and status >= 300:
+        detail = (
+            "HTML page"
+            if _looks_like_html(response)
+            else one_line(response.body[:200].decode("utf-8", "replace"))
+        )
+    suffix = f": {detail}" if detail else ""
+    retry_after = retry_after_seconds(response.headers)
+
+    def fail(failure_class: FailureClass, message: str) -> HttpFailure:
+        return HttpFailure(failure_class, message, status, rid, retry_after, code or None)
+
+    if 200 <= status < 300:
+        if error is not None:
+            return fail(FailureClass.UPSTREAM, f"HTTP {status} carried an error body{suffix}")
+        return None
+    if 300 <= status < 400:
+        location = response.headers.get("location", "")
+        from urllib.parse import urlsplit
+
+        target = urlsplit(location).hostname or location[:120] or "no Location header"
+        return fail(FailureClass.ENDPOINT, f"HTTP {status} redirect to {target} (redirects are not followed)")
+    if status in (401, 403):
+        return fail(
+            FailureClass.AUTH, f"HTTP {status} {'unauthorized' if status == 401 else 'forbidden'}{suffix}"
+        )
+    if status == 402 or (status == 429 and code in _QUOTA_CODES) or code in _QUOTA_CODES:
+        return fail(FailureClass.QUOTA, f"HTTP {status} quota or credit exhausted{suffix}")
+    if status == 429:
+        return fail(FailureClass.RATE_LIMIT, f"HTTP 429 rate limited{suffix}")
+    if code in _MODEL_CODES:
+        return fail(FailureClass.REQUEST, f"HTTP {status} model rejected{suffix}")
+    if status in (404, 405):
+        return fail(
+            FailureClass.ENDPOINT,
+            f"HTTP {status} {'not found' if status == 404 else 'method not allowed'}{suffix}",
+        )
+    if status == 408:
+        return fail(FailureClass.TIMEOUT, f"HTTP 408 request timeout{suffix}")
+    if status >= 500 and code in _REQUEST_CODES:
+        return fail(FailureClass.REQUEST, f"HTTP {status} with code {code}: the request was rejected{suffix}")
+    if status >= 500 or status in _RETRYABLE_STATUS:
+        return fail(FailureClass.UPSTREAM, f"HTTP {status} upstream error{suffix}")
+    return fail(FailureClass.REQUEST, f"HTTP {status} request rejected{suffix}")
+
+
+def describe_non_json(response: HttpResponse) -> str:
+    """Why a 2xx body is not the API's JSON, in words an operator can act on."""
+    content_type = response.headers.get("content-type", "none")
+    if _looks_like_html(response):
+        return (
+            f"HTTP {response.status} returned an HTML page (content-type {one_line(content_type, 60)}), "
+            "not JSON: likely a proxy, captive portal or wrong host"
+        )
+    if not response.body:
+        return f"HTTP {response.status} returned an empty body"
+    return f"HTTP {response.status} body is not valid JSON (content-type {one_line(content_type, 60)})"

@@ -1,0 +1,146 @@
+"""The command line: parses options and delegates; heavy modules load only in the commands that use them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gate import __version__
+from gate.options import OPTIONS, OptionSpec
+
+EXIT_USAGE = 2
+
+
+def _help(spec: OptionSpec) -> str:
+    default = "" if spec.default in (None, False) else f" [default: {spec.default}]"
+    return f"{spec.help}{default} [env: {', '.join(spec.env_vars)}]"
+
+
+def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Attach one click option per OptionSpec; values stay raw so config.resolve applies the precedence."""
+    for spec in reversed(OPTIONS):
+        if spec.kind == "bool":
+            option = click.option(spec.flag, spec.dest, is_flag=True, default=None, help=_help(spec))
+        elif spec.kind == "choice":
+            option = click.option(
+                spec.flag, spec.dest, type=click.Choice(spec.choices), default=None, help=_help(spec)
+            )
+        else:
+            option = click.option(
+                spec.flag, spec.dest, type=str, default=None, help=_help(spec), metavar=spec.kind.upper()
+            )
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, "--version", prog_name="cometapi-smoke-gate")
+def main() -> None:
+    """Release gate for a CometAPI (OpenAI-compatible) Chat Completions integration.
+
+    Exit codes: 0 passed, 1 failed, 2 usage or configuration error (nothing sent),
+    3 failed on a transient class (connect, timeout, rate_limit, upstream) after every retry.
+    """
+
+
+def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
+    """Every value the key could come from, masked before anything is printed (even a config error)."""
+    values = [flags.get(spec.dest) for spec in OPTIONS if spec.secret]
+    values += [env.get(var) for spec in OPTIONS if spec.secret for var in spec.env_vars]
+    return [str(v) for v in values if v]
+
+
+def run_gate(
+    flags: Mapping[str, object], env: Mapping[str, str], *, stdout: Any = None, stderr: Any = None
+) -> int:
+    """Resolve the config and run the gate; returns the exit code. Shared by `run` and `demo`."""
+    from gate.app import Console, execute
+    from gate.config import ConfigError, resolve
+    from gate.redact import Redactor
+
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    redactor = Redactor()
+    for secret in _candidate_secrets(flags, env):
+        redactor.register(secret)
+    try:
+        config = resolve(flags, env)
+    except ConfigError as exc:
+        Console(stderr, redactor).emit(f"cometapi-smoke-gate: configuration error [config]: {exc}")
+        return EXIT_USAGE
+    _, code = execute(config, Console(stdout, redactor), env)
+    return int(code)
+
+
+@main.command()
+@_run_options
+def run(**flags: Any) -> None:
+    """Run the release gate against the configured endpoint.
+
+    Every option also reads INPUT_<NAME> (GitHub Actions) and its COMETAPI_*/GATE_* variable.
+    """
+    sys.exit(run_gate(flags, os.environ))
+
+
+@main.command()
+@click.option("--scenario", default="ok", show_default=True, help="Fault scenario served by default.")
+@click.option(
+    "--port", default=8787, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
+)
+@click.option("--api-key", default=None, help="Key the simulator accepts [default: the simulator's key].")
+@click.option("--model", default=None, help="Model the simulator serves [default: gpt-4o-mini].")
+@click.option("--list", "list_scenarios", is_flag=True, help="List the scenarios and exit.")
+def simulate(scenario: str, port: int, api_key: str | None, model: str | None, list_scenarios: bool) -> None:
+    """Serve the CometAPI-compatible simulator on 127.0.0.1 until interrupted.
+
+    Any scenario can also be chosen per request with the path prefix /s/<scenario>.
+    """
+    from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, SCENARIOS, Simulator
+
+    if list_scenarios:
+        for name, entry in sorted(SCENARIOS.items()):
+            click.echo(f"{name:<22} {entry.description}")
+        return
+    if scenario not in SCENARIOS:
+        raise click.BadParameter(
+            f"unknown scenario; one of: {', '.join(sorted(SCENARIOS))}", param_hint="--scenario"
+        )
+    sim = Simulator(
+        scenario=scenario, api_key=api_key or DEFAULT_API_KEY, model=model or DEFAULT_MODEL, port=port
+    )
+    sim.start()
+    click.echo(
+        f"simulator serving scenario '{scenario}' at {sim.base_url}/v1 (model {sim.model}); "
+        f"per-request scenarios under {sim.base_url}/s/<scenario>/v1. Ctrl-C stops it."
+    )
+    try:
+        sim.serve_forever()
+    finally:
+        sim.stop()
+
+
+@main.command()
+@click.option(
+    "--scenario", default="ok", show_default=True, help="Simulator scenario to run the gate against."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="gate-reports",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Directory for the reports.",
+)
+def demo(scenario: str, out_dir: Path) -> None:
+    """Start the simulator in-process and run the gate against it: a zero-setup first run."""
+    flags = {"base_url": f"sim://{scenario}", "json": str(out_dir / "report.json"), "environment": "demo"}
+    sys.exit(run_gate(flags, {}))
+
+
+if __name__ == "__main__":
+    main()

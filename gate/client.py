@@ -1,0 +1,287 @@
+"""The only place the gate talks HTTP.
+
+One `requests.Session` per run (one keep-alive pool for every sample), redirects never followed, a response
+size cap, and a hard deadline per request: a watchdog shuts the socket down when the deadline passes, so a
+server that drips headers or body one byte a second cannot stretch a request past `--timeout`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from gate import __version__
+from gate.failures import FailureClass
+
+USER_AGENT = f"cometapi-smoke-gate/{__version__}"
+READ_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    reason: str
+    headers: Mapping[str, str]  # lower-cased names
+    body: bytes
+    elapsed_ms: float
+    ttfb_ms: float
+
+
+@dataclass
+class TransportError(Exception):
+    """The request produced no complete HTTP response."""
+
+    failure_class: FailureClass
+    message: str
+    elapsed_ms: float = 0.0
+    detail: str = field(default="")
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class _RequestWatch:
+    """The sockets one request uses, and whether its deadline fired."""
+
+    def __init__(self) -> None:
+        self.sockets: list[socket.socket] = []
+        self.fired = False
+        self._lock = threading.Lock()
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self.sockets.append(sock)
+            fired = self.fired
+        if fired:
+            _shutdown(sock)
+
+    def abort(self) -> None:
+        with self._lock:
+            self.fired = True
+            sockets = list(self.sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Current(threading.local):
+    watch: _RequestWatch | None = None
+
+
+_current = _Current()
+
+
+def _track(sock: socket.socket | None) -> None:
+    watch = _current.watch
+    if sock is not None and watch is not None:
+        watch.add(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _track(self.sock)
+        return super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _track(self.sock)
+        return super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+@contextmanager
+def _deadline_watchdog(seconds: float) -> Iterator[_RequestWatch]:
+    """Shut down every socket this thread uses for the request once `seconds` have passed."""
+    watch = _RequestWatch()
+    _current.watch = watch
+    timer = threading.Timer(max(seconds, 0.0), watch.abort)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield watch
+    finally:
+        timer.cancel()
+        timer.join(1.0)
+        _current.watch = None
+
+
+def new_session(pool_size: int = 10) -> requests.Session:
+    session = requests.Session()
+    adapter = _WatchedAdapter(pool_connections=2, pool_maxsize=max(pool_size, 1), max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    connect_timeout: float,
+    timeout: float,
+    max_bytes: int,
+) -> HttpResponse:
+    """One HTTP exchange inside a hard deadline. Raises TransportError when no full response came."""
+    started = time.monotonic()
+    deadline = started + timeout
+
+    def elapsed() -> float:
+        return (time.monotonic() - started) * 1000
+
+    try:
+        with _deadline_watchdog(timeout) as watch:
+            try:
+                response = session.request(
+                    method,
+                    url,
+                    headers=dict(headers),
+                    data=body,
+                    allow_redirects=False,
+                    stream=True,
+                    timeout=(min(connect_timeout, timeout), max(deadline - time.monotonic(), 0.01)),
+                )
+            except requests.RequestException as exc:
+                raise _classify_exception(exc, elapsed(), watch.fired) from None
+            ttfb = elapsed()
+            try:
+                payload = _read_capped(response, max_bytes)
+            except requests.RequestException as exc:
+                raise _classify_exception(exc, elapsed(), watch.fired) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise _classify_exception(exc, elapsed(), watch.fired) from None
+            finally:
+                response.close()
+    except TransportError as error:
+        if watch.fired or time.monotonic() >= deadline:
+            error.failure_class = FailureClass.TIMEOUT
+            error.message = f"no complete response within the {timeout:g} s deadline"
+        raise
+    if watch.fired:
+        raise TransportError(
+            FailureClass.TIMEOUT, f"no complete response within the {timeout:g} s deadline", elapsed()
+        )
+    if payload is None:
+        raise TransportError(
+            FailureClass.PROTOCOL,
+            f"response body larger than the {max_bytes} byte cap (--max-response-bytes)",
+            elapsed(),
+        )
+    headers_out = {k.lower(): v for k, v in response.headers.items()}
+    return HttpResponse(response.status_code, response.reason or "", headers_out, payload, elapsed(), ttfb)
+
+
+def _read_capped(response: requests.Response, max_bytes: int) -> bytes | None:
+    """The body, or None once it passes max_bytes (memory stays bounded by the cap)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    raw = response.raw
+    while True:
+        chunk = raw.read(READ_CHUNK, decode_content=True)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _classify_exception(exc: BaseException, elapsed_ms: float, fired: bool) -> TransportError:
+    text = _describe(exc)
+    if fired:
+        return TransportError(FailureClass.TIMEOUT, "deadline passed", elapsed_ms, text)
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return TransportError(FailureClass.PROXY, f"the proxy refused the request: {text}", elapsed_ms, text)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TransportError(FailureClass.TLS, f"TLS failed: {text}", elapsed_ms, text)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TransportError(FailureClass.TIMEOUT, f"connect timed out: {text}", elapsed_ms, text)
+    if isinstance(exc, requests.exceptions.Timeout | socket.timeout | TimeoutError):
+        return TransportError(FailureClass.TIMEOUT, f"read timed out: {text}", elapsed_ms, text)
+    if _is_dns_error(exc):
+        return TransportError(FailureClass.DNS, f"host name did not resolve: {text}", elapsed_ms, text)
+    if isinstance(exc, requests.exceptions.ConnectionError) and _is_connect_phase(exc):
+        return TransportError(FailureClass.CONNECT, f"could not connect: {text}", elapsed_ms, text)
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidHeader):
+        return TransportError(FailureClass.CONFIG, f"invalid request: {text}", elapsed_ms, text)
+    return TransportError(
+        FailureClass.CONNECT, f"connection broke before a full response: {text}", elapsed_ms, text
+    )
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            yield from _chain(reason)
+        args_exc = [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        for inner in args_exc:
+            yield from _chain(inner)
+        current = current.__cause__ or current.__context__
+
+
+def _is_dns_error(exc: BaseException) -> bool:
+    return any(isinstance(e, socket.gaierror | urllib3.exceptions.NameResolutionError) for e in _chain(exc))
+
+
+def _is_connect_phase(exc: BaseException) -> bool:
+    return any(
+        isinstance(e, urllib3.exceptions.NewConnectionError | ConnectionRefusedError) for e in _chain(exc)
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    """The innermost useful message, one line, without object reprs."""
+    messages = [str(e) for e in _chain(exc) if str(e)]
+    text = messages[-1] if messages else type(exc).__name__
+    if "object at 0x" in text or "HTTPConnection" in text:
+        text = next((m for m in reversed(messages) if "object at 0x" not in m), type(exc).__name__)
+    return " ".join(text.split())[:300]

@@ -1,0 +1,222 @@
+"""The `run` options: one table that the CLI, the config resolver and the docs read.
+
+Each option resolves from its flag, then `INPUT_<NAME>` (GitHub's form: upper-cased, hyphens kept), then its
+`COMETAPI_*` / `GATE_*` variables, then the default. An empty string counts as unset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["str", "int", "float", "bool", "choice", "path"]
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    name: str  # hyphenated, as the flag and the action input
+    kind: Kind
+    default: object
+    help: str
+    env: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    secret: bool = False
+    required: bool = False  # required for a real endpoint (sim:// supplies its own)
+    extra_help: str = field(default="", compare=False)
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.name}"
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+    @property
+    def input_var(self) -> str:
+        return f"INPUT_{self.name.upper()}"
+
+    @property
+    def env_vars(self) -> tuple[str, ...]:
+        """Every variable this option reads, in precedence order."""
+        return (self.input_var, *self.env)
+
+
+def _env(name: str, *, cometapi: bool = False) -> tuple[str, ...]:
+    upper = name.upper().replace("-", "_")
+    return (f"COMETAPI_{upper}", f"GATE_{upper}") if cometapi else (f"GATE_{upper}",)
+
+
+DEFAULT_BASE_URL = "https://api.cometapi.com"
+DEFAULT_SYSTEM_PROMPT = "Reply with exactly the word: pong"
+
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec(
+        "base-url",
+        "str",
+        DEFAULT_BASE_URL,
+        "API base URL, with or without a trailing /v1; sim://<scenario> runs the built-in simulator.",
+        env=_env("base-url", cometapi=True),
+    ),
+    OptionSpec(
+        "api-key",
+        "str",
+        None,
+        "API key, sent as 'Authorization: Bearer <key>'. Never printed.",
+        env=_env("api-key", cometapi=True),
+        secret=True,
+        required=True,
+    ),
+    OptionSpec("model", "str", None, "Model id to request.", env=_env("model", cometapi=True), required=True),
+    OptionSpec(
+        "environment",
+        "str",
+        "production",
+        "Environment name for the reports (e.g. staging).",
+        env=_env("environment", cometapi=True),
+    ),
+    OptionSpec(
+        "system-prompt",
+        "str",
+        DEFAULT_SYSTEM_PROMPT,
+        "System message of the smoke request.",
+        env=_env("system-prompt"),
+    ),
+    OptionSpec("prompt", "str", "ping", "User message of the smoke request.", env=_env("prompt")),
+    OptionSpec("expect", "str", "pong", "Test condition the assistant text must meet.", env=_env("expect")),
+    OptionSpec(
+        "expect-mode",
+        "choice",
+        "contains",
+        "How --expect is matched (case-insensitive, trimmed; regex is searched).",
+        env=_env("expect-mode"),
+        choices=("contains", "equals", "regex"),
+    ),
+    OptionSpec(
+        "max-tokens",
+        "int",
+        16,
+        "Token limit of the smoke request (some models reject less than 16).",
+        env=_env("max-tokens"),
+        minimum=1,
+        maximum=100_000,
+    ),
+    OptionSpec(
+        "token-param",
+        "choice",
+        "max_tokens",
+        "Name of the token-limit field (newer models accept only max_completion_tokens).",
+        env=_env("token-param"),
+        choices=("max_tokens", "max_completion_tokens"),
+    ),
+    OptionSpec(
+        "temperature",
+        "float",
+        0.0,
+        "Sampling temperature (0 for a deterministic answer).",
+        env=_env("temperature"),
+        minimum=0.0,
+        maximum=2.0,
+    ),
+    OptionSpec(
+        "connect-timeout",
+        "float",
+        5.0,
+        "Seconds to open the TCP/TLS connection.",
+        env=_env("connect-timeout"),
+        minimum=0.1,
+        maximum=120.0,
+    ),
+    OptionSpec(
+        "timeout",
+        "float",
+        30.0,
+        "Hard deadline in seconds per request (headers and body together).",
+        env=_env("timeout"),
+        minimum=0.1,
+        maximum=600.0,
+    ),
+    OptionSpec(
+        "retries",
+        "int",
+        2,
+        "Retries after the first attempt, for transient failures only.",
+        env=_env("retries"),
+        minimum=0,
+        maximum=10,
+    ),
+    OptionSpec(
+        "retry-budget",
+        "float",
+        90.0,
+        "Total seconds one request may take across all its attempts and backoff waits.",
+        env=_env("retry-budget"),
+        minimum=0.1,
+        maximum=3600.0,
+    ),
+    OptionSpec(
+        "max-retry-after",
+        "float",
+        20.0,
+        "Cap in seconds on a server's Retry-After.",
+        env=_env("max-retry-after"),
+        minimum=0.0,
+        maximum=600.0,
+    ),
+    OptionSpec(
+        "samples",
+        "int",
+        3,
+        "Total positive requests: the first runs alone, the rest concurrently.",
+        env=_env("samples"),
+        minimum=1,
+        maximum=100,
+    ),
+    OptionSpec(
+        "max-latency-ms",
+        "float",
+        None,
+        "Fail when p95 latency of the samples exceeds this.",
+        env=_env("max-latency-ms"),
+        minimum=1.0,
+        maximum=3_600_000.0,
+    ),
+    OptionSpec(
+        "max-response-bytes",
+        "int",
+        1_048_576,
+        "Largest response body accepted (bytes).",
+        env=_env("max-response-bytes"),
+        minimum=1024,
+        maximum=256 * 1_048_576,
+    ),
+    OptionSpec(
+        "cert-warn-days",
+        "int",
+        14,
+        "Warn when the TLS certificate expires within this many days.",
+        env=_env("cert-warn-days"),
+        minimum=0,
+        maximum=3650,
+    ),
+    OptionSpec(
+        "allow-insecure-http",
+        "bool",
+        False,
+        "Allow http:// to a host that is not loopback.",
+        env=_env("allow-insecure-http"),
+    ),
+    OptionSpec("json", "path", None, "Write the JSON report to this path.", env=_env("json")),
+    OptionSpec(
+        "mode",
+        "choice",
+        "enforce",
+        "enforce: exit non-zero on failure; report: always exit 0.",
+        env=_env("mode"),
+        choices=("enforce", "report"),
+    ),
+)
+
+OPTIONS_BY_NAME: dict[str, OptionSpec] = {spec.name: spec for spec in OPTIONS}

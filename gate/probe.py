@@ -1,0 +1,249 @@
+"""One logical chat completion: send, retry transient failures, classify, parse, check the contract."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from gate.classify import classify_status, describe_non_json, error_object, one_line, parse_json, request_id
+from gate.client import HttpResponse, TransportError, send
+from gate.config import GateConfig
+from gate.contract import violations
+from gate.failures import FailureClass
+from gate.retry import RetryPolicy
+
+DETAIL_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Attempt:
+    number: int
+    status: int | None
+    failure_class: FailureClass | None
+    elapsed_ms: float
+    waited_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What one logical request produced: a parsed, contract-valid completion or one classified failure."""
+
+    failure: FailureClass | None
+    message: str
+    attempts: tuple[Attempt, ...]
+    http_status: int | None = None
+    request_id: str | None = None
+    latency_ms: float | None = None
+    ttfb_ms: float | None = None
+    payload: dict[str, Any] | None = None
+    detail: str = ""
+    response_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def retried(self) -> int:
+        return len(self.attempts) - 1
+
+    @property
+    def choice(self) -> dict[str, Any]:
+        if not self.payload:
+            return {}
+        choices = self.payload.get("choices") or [{}]
+        return choices[0] if isinstance(choices[0], dict) else {}
+
+    @property
+    def text(self) -> str | None:
+        content = (self.choice.get("message") or {}).get("content")
+        return content if isinstance(content, str) else None
+
+    @property
+    def finish_reason(self) -> str | None:
+        return self.choice.get("finish_reason")
+
+    @property
+    def model(self) -> str | None:
+        return (self.payload or {}).get("model")
+
+    @property
+    def usage(self) -> dict[str, Any] | None:
+        usage = (self.payload or {}).get("usage")
+        return usage if isinstance(usage, dict) else None
+
+
+def completion_body(config: GateConfig, model: str | None = None) -> bytes:
+    body = {
+        "model": model or config.model,
+        "messages": [
+            {"role": "system", "content": config.system_prompt},
+            {"role": "user", "content": config.prompt},
+        ],
+        "temperature": config.temperature,
+        config.token_param: config.max_tokens,
+        "stream": False,
+    }
+    return json.dumps(body).encode("utf-8")
+
+
+def headers_for(api_key: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {api_key}",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+
+
+def _excerpt(body: bytes) -> str:
+    text = body[:DETAIL_LIMIT].decode("utf-8", "replace")
+    return text + ("…" if len(body) > DETAIL_LIMIT else "")
+
+
+def evaluate(
+    response: HttpResponse,
+) -> tuple[FailureClass | None, str, dict[str, Any] | None, int | None, float | None]:
+    """(failure, message, payload, retry_after) for one response."""
+    failure = classify_status(response)
+    if failure is not None:
+        return failure.failure_class, failure.message, None, failure.status, failure.retry_after_s
+    try:
+        payload = parse_json(response.body)
+    except ValueError:
+        return FailureClass.PROTOCOL, describe_non_json(response), None, response.status, None
+    if error_object(payload) is not None:  # defensive: classify_status catches this for 2xx
+        return FailureClass.UPSTREAM, "error body with a success status", None, response.status, None
+    problems = violations(payload)
+    if problems:
+        return (
+            FailureClass.CONTRACT,
+            f"response breaks the contract: {'; '.join(problems[:3])}",
+            None,
+            response.status,
+            None,
+        )
+    return None, f"HTTP {response.status}", payload, response.status, None
+
+
+def exchange(
+    config: GateConfig,
+    session: requests.Session,
+    *,
+    api_key: str | None = None,
+    model: str | None = None,
+    retry: bool = True,
+    rng: random.Random | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Exchange:
+    """Send one chat completion with retries for transient classes, inside the retry budget."""
+    policy = RetryPolicy(config.retries if retry else 0, config.retry_budget, config.max_retry_after)
+    rng = rng or random.Random()
+    started = time.monotonic()
+    body = completion_body(config, model)
+    headers = headers_for(api_key or config.api_key)
+    attempts: list[Attempt] = []
+    waited = 0.0
+    while True:
+        number = len(attempts) + 1
+        remaining = policy.budget_s - (time.monotonic() - started)
+        timeout = max(min(config.timeout, remaining), 0.05)
+        result = _attempt(config, session, headers, body, timeout)
+        attempts.append(Attempt(number, result.http_status, result.failure, result.latency_ms or 0.0, waited))
+        if result.failure is None or not result.failure.transient or number > policy.retries:
+            return _with_attempts(result, attempts)
+        waited = policy.delay(number, result.retry_after, rng)
+        remaining = policy.budget_s - (time.monotonic() - started)
+        if waited >= remaining:
+            final = _with_attempts(result, attempts)
+            return _replace_message(
+                final, f"{final.message} (retry budget of {policy.budget_s:g} s exhausted)"
+            )
+        sleep(waited)
+
+
+@dataclass(frozen=True)
+class _AttemptResult:
+    failure: FailureClass | None
+    message: str
+    http_status: int | None
+    request_id: str | None
+    latency_ms: float | None
+    ttfb_ms: float | None
+    payload: dict[str, Any] | None
+    detail: str
+    headers: dict[str, str]
+    retry_after: float | None
+
+
+def _attempt(
+    config: GateConfig, session: requests.Session, headers: dict[str, str], body: bytes, timeout: float
+) -> _AttemptResult:
+    try:
+        response = send(
+            session,
+            "POST",
+            config.chat_url,
+            headers=headers,
+            body=body,
+            connect_timeout=config.connect_timeout,
+            timeout=timeout,
+            max_bytes=config.max_response_bytes,
+        )
+    except TransportError as error:
+        return _AttemptResult(
+            error.failure_class,
+            error.message,
+            None,
+            None,
+            error.elapsed_ms,
+            None,
+            None,
+            error.detail,
+            {},
+            None,
+        )
+    failure, message, payload, status, retry_after = evaluate(response)
+    try:
+        rid = request_id(response, error_object(parse_json(response.body)) if failure else None)
+    except ValueError:
+        rid = request_id(response)
+    detail = "" if failure is None else _excerpt(response.body)
+    return _AttemptResult(
+        failure,
+        one_line(message, 400),
+        status,
+        rid,
+        response.elapsed_ms,
+        response.ttfb_ms,
+        payload,
+        detail,
+        dict(response.headers),
+        retry_after,
+    )
+
+
+def _with_attempts(result: _AttemptResult, attempts: list[Attempt]) -> Exchange:
+    return Exchange(
+        failure=result.failure,
+        message=result.message,
+        attempts=tuple(attempts),
+        http_status=result.http_status,
+        request_id=result.request_id,
+        latency_ms=result.latency_ms,
+        ttfb_ms=result.ttfb_ms,
+        payload=result.payload,
+        detail=result.detail,
+        response_headers=result.headers,
+    )
+
+
+def _replace_message(ex: Exchange, message: str) -> Exchange:
+    from dataclasses import replace
+
+    return replace(ex, message=message)

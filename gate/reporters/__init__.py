@@ -1,0 +1,1 @@
+"""Reporters render a RunReport to text. They never print or write: the caller does, through the Redactor."""

@@ -1,0 +1,62 @@
+"""The console log an on-call engineer reads at 3 a.m.: a line per check, the verdict, the next step."""
+
+from __future__ import annotations
+
+from gate import __version__
+from gate.classify import one_line
+from gate.config import GateConfig
+from gate.report import RunReport
+from gate.results import CheckResult, Status
+
+_LABEL = {Status.PASS: "PASS", Status.WARN: "WARN", Status.FAIL: "FAIL", Status.SKIP: "SKIP"}
+
+
+def header(config: GateConfig) -> list[str]:
+    source = (config.sources or {}).get("api_key", "")
+    key_note = "*** (simulator key)" if config.sim_scenario else f"*** (set, from {source})"
+    target = f"sim://{config.sim_scenario} (built-in simulator)" if config.sim_scenario else config.chat_url
+    return [
+        f"cometapi-smoke-gate {__version__}: release gate for {config.environment}",
+        f"  environment : {config.environment}",
+        f"  endpoint    : {config.endpoint_host} ({target})",
+        f"  model       : {config.model}",
+        f"  api key     : {key_note}",
+        f"  timeouts    : connect {config.connect_timeout:g} s, deadline {config.timeout:g} s per request",
+        f"  retries     : {config.retries} (transient classes only, budget {config.retry_budget:g} s)",
+        f"  samples     : {config.samples}"
+        + (f", p95 budget {config.max_latency_ms:g} ms" if config.max_latency_ms else ""),
+        f"  condition   : assistant text {config.expect_mode} '{one_line(config.expect, 60)}'",
+    ]
+
+
+def check_line(result: CheckResult) -> list[str]:
+    label = _LABEL[result.status]
+    cls = f"[{result.failure_class}] " if result.failure_class else ""
+    timing = f" ({result.duration_ms:.0f} ms)" if result.status is not Status.SKIP else ""
+    lines = [f"{label}  {result.id:<11} {cls}{one_line(result.message, 300)}{timing}"]
+    lines += [f"      warning: {one_line(w, 300)}" for w in result.warnings]
+    return lines
+
+
+def footer(report: RunReport) -> list[str]:
+    verdict = report.verdict
+    lines = [""]
+    if verdict.passed:
+        extra = f" with {verdict.warnings} warning(s)" if verdict.warnings else ""
+        lines.append(f"RESULT: PASS: proceed{extra}")
+    else:
+        failure = verdict.failure_class
+        lines.append(f"RESULT: FAIL: hold. Failure class: {failure} (check '{verdict.failed_check}')")
+        if failure is not None:
+            lines.append(f"  what broke : {failure.info.title}")
+            lines.append(f"  next step  : {failure.next_step}")
+    if report.latency_ms:
+        lat = report.latency_ms
+        lines.append(
+            f"  latency    : p50 {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms, max {lat['max']:.0f} ms"
+        )
+    if report.request_ids:
+        lines.append(f"  request ids: {', '.join(one_line(r, 80) for r in report.request_ids[:5])}")
+    if report.config.mode == "report" and not verdict.passed:
+        lines.append("  mode report: exiting 0 although the gate failed")
+    return lines

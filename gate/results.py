@@ -1,0 +1,52 @@
+"""The data every check returns and every reporter reads."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gate.failures import FailureClass
+
+
+class Status(enum.StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check. `details` holds response metadata (request id, usage, ...)."""
+
+    id: str
+    status: Status
+    message: str
+    duration_ms: float = 0.0
+    failure_class: FailureClass | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def next_step(self) -> str | None:
+        return self.failure_class.next_step if self.failure_class else None
+
+    @property
+    def failed(self) -> bool:
+        return self.status is Status.FAIL
+
+
+def passed(check_id: str, message: str, duration_ms: float = 0.0, **details: Any) -> CheckResult:
+    return CheckResult(check_id, Status.PASS, message, duration_ms, None, details)
+
+
+def failed(
+    check_id: str, failure: FailureClass, message: str, duration_ms: float = 0.0, **details: Any
+) -> CheckResult:
+    return CheckResult(check_id, Status.FAIL, message, duration_ms, failure, details)
+
+
+def skipped(check_id: str, reason: str) -> CheckResult:
+    return CheckResult(check_id, Status.SKIP, reason)
