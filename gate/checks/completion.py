@@ -47,9 +47,19 @@ def exchange_details(ex: Exchange) -> dict[str, Any]:
     return details
 
 
+_SNAPSHOT_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}$|-\d{4}$")
+
+
+def same_model(requested: str, answered: str) -> bool:
+    """True when the answer names the requested model or a dated snapshot of it (gpt-4o-mini-2024-07-18)."""
+    if answered == requested:
+        return True
+    return answered.startswith(requested) and bool(_SNAPSHOT_SUFFIX.fullmatch(answered[len(requested):]))
+
+
 def response_warnings(config: GateConfig, ex: Exchange) -> tuple[str, ...]:
     warnings = []
-    if ex.model and not ex.model.startswith(config.model):
+    if ex.model and not same_model(config.model, ex.model):
         warnings.append(
             f"response names model '{one_line(ex.model, 80)}', not the requested '{config.model}' "
             "(rerouted by the gateway?)"

@@ -1,0 +1,81 @@
+"""Shared fixtures: one simulator per session on a free loopback port, and a helper that runs the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from gate.cli import main
+from gate.simulator import Simulator
+
+# Variables from the developer's shell must not leak into the gate's config under test.
+_GATE_ENV_PREFIXES = ("INPUT_", "COMETAPI_", "GATE_", "GITHUB_", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy",
+                      "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(_GATE_ENV_PREFIXES):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Iterator[Simulator]:
+    with Simulator(slow_seconds=20.0, drip_interval=0.3, flaky_failures=2, huge_bytes=8 * 1024 * 1024) as sim:
+        yield sim
+
+
+@pytest.fixture
+def sim(simulator: Simulator) -> Simulator:
+    """The session simulator with an empty request log and fresh scenario counters."""
+    simulator.clear_log()
+    return simulator
+
+
+@dataclass
+class GateRun:
+    exit_code: int
+    stdout: str
+    stderr: str
+    report_path: Path
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return json.loads(self.report_path.read_text(encoding="utf-8"))
+
+    @property
+    def failure_class(self) -> str | None:
+        return self.report["failure_class"]
+
+    def check(self, check_id: str) -> dict[str, Any]:
+        return next(c for c in self.report["checks"] if c["id"] == check_id)
+
+    def expect_exit(self, code: int) -> GateRun:
+        assert self.exit_code == code, (
+            f"exit {self.exit_code}, expected {code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+        )
+        return self
+
+
+@pytest.fixture
+def gate(tmp_path: Path):
+    """Run `cometapi-smoke-gate run ARGS` in-process with a JSON report in tmp_path."""
+
+    def run(*args: str, env: Mapping[str, str] | None = None, report: bool = True) -> GateRun:
+        report_path = tmp_path / "report.json"
+        argv = ["run", *args]
+        if report and "--json" not in args:
+            argv += ["--json", str(report_path)]
+        result = CliRunner().invoke(main, argv, env=dict(env or {}), catch_exceptions=False)
+        return GateRun(result.exit_code, result.stdout, result.stderr, report_path)
+
+    return run

@@ -1,0 +1,120 @@
+"""Classification of HTTP answers into failure classes (pure)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from gate.classify import classify_status, request_id, retry_after_seconds
+from gate.client import HttpResponse
+from gate.failures import TRANSIENT_CLASSES, ExitCode, FailureClass
+from gate.probe import evaluate
+from gate.retry import RetryPolicy
+
+
+def response(status: int, body: object = b"", headers: dict[str, str] | None = None) -> HttpResponse:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return HttpResponse(status, "", {k.lower(): v for k, v in (headers or {}).items()}, raw, 1.0, 1.0)
+
+
+def err(code: str | None, message: str = "boom", type_: str = "comet_api_error") -> dict:
+    return {"error": {"message": message, "type": type_, "param": "", "code": code}}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "expected"),
+    [
+        (401, err("invalid_api_key"), {}, FailureClass.AUTH),
+        (403, err("forbidden"), {}, FailureClass.AUTH),
+        (404, b"<html><body>Not Found</body></html>", {"content-type": "text/html"}, FailureClass.ENDPOINT),
+        (405, err(None), {}, FailureClass.ENDPOINT),
+        (404, err("model_not_found", type_="invalid_request_error"), {}, FailureClass.REQUEST),
+        (400, err("invalid_request"), {}, FailureClass.REQUEST),
+        (422, err(None), {}, FailureClass.REQUEST),
+        (500, err("invalid_request"), {}, FailureClass.REQUEST),
+        (429, err("rate_limit_exceeded"), {"Retry-After": "1"}, FailureClass.RATE_LIMIT),
+        (429, err("insufficient_quota", type_="insufficient_quota"), {}, FailureClass.QUOTA),
+        (402, err(None), {}, FailureClass.QUOTA),
+        (500, err(None), {}, FailureClass.UPSTREAM),
+        (502, b"Bad Gateway", {}, FailureClass.UPSTREAM),
+        (524, b"<html>timeout</html>", {}, FailureClass.UPSTREAM),
+        (409, err(None), {}, FailureClass.UPSTREAM),
+        (408, b"", {}, FailureClass.TIMEOUT),
+        (301, b"", {"Location": "https://other.example.net/v1"}, FailureClass.ENDPOINT),
+        (200, err("upstream_error"), {}, FailureClass.UPSTREAM),
+        (418, b"teapot", {}, FailureClass.REQUEST),
+    ],
+)
+def test_status_classes(status, body, headers, expected):
+    failure = classify_status(response(status, body, headers))
+    assert failure is not None
+    assert failure.failure_class is expected
+
+
+def test_redirect_names_the_target_host():
+    failure = classify_status(response(308, b"", {"Location": "https://evil.example.net/v1/chat/completions"}))
+    assert "evil.example.net" in failure.message
+
+
+def test_success_without_error_is_not_a_failure():
+    assert classify_status(response(200, {"id": "x", "choices": []})) is None
+
+
+def test_request_id_from_header_then_from_message():
+    assert request_id(response(200, b"", {"x-request-id": "req_1"})) == "req_1"
+    error = err(None, "Invalid token (request id: 2026112512345abc)")["error"]
+    assert request_id(response(401, b""), error) == "2026112512345abc"
+    assert request_id(response(401, b""), err(None, "no id here")["error"]) is None
+
+
+def test_retry_after_forms():
+    assert retry_after_seconds({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert retry_after_seconds({"retry-after": "3"}) == 3.0
+    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    assert retry_after_seconds({}) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "expected", "fragment"),
+    [
+        (b"<!DOCTYPE html><html>login</html>", {"content-type": "text/html"}, FailureClass.PROTOCOL, "HTML"),
+        (b"{not json", {"content-type": "application/json"}, FailureClass.PROTOCOL, "not valid JSON"),
+        (b"", {}, FailureClass.PROTOCOL, "empty body"),
+        (b'{"id": "x", "object": "chat.completion", "created": 1, "model": "m"}', {}, FailureClass.CONTRACT,
+         "choices"),
+        (b'{"id": "x", "object": "chat.completion", "created": "1", "model": "m", "choices": {}}', {},
+         FailureClass.CONTRACT, "created"),
+    ],
+)
+def test_success_bodies_that_are_not_completions(body, headers, expected, fragment):
+    failure, message, payload, _, _ = evaluate(response(200, body, headers))
+    assert failure is expected
+    assert fragment in message
+    assert payload is None
+
+
+def test_minimal_cometapi_body_meets_the_contract():
+    body = {"id": "c1", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "pong"}, "finish_reason": "stop"}]}
+    failure, _, payload, _, _ = evaluate(response(200, body))
+    assert failure is None and payload["choices"][0]["message"]["content"] == "pong"
+
+
+def test_transient_classes_and_exit_codes_are_stable():
+    names = {c.value for c in TRANSIENT_CLASSES}
+    assert names == {"connect", "timeout", "rate_limit", "upstream"}
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3]
+    assert all(c.next_step for c in FailureClass)
+
+
+def test_retry_delay_honours_retry_after_capped_and_jitters_otherwise():
+    policy = RetryPolicy(retries=3, budget_s=60, max_retry_after_s=5)
+    rng = random.Random(1)
+    assert policy.delay(1, 2.0, rng) == 2.0
+    assert policy.delay(1, 120.0, rng) == 5.0
+    for number in range(1, 8):
+        ceiling = min(policy.max_delay_s, policy.base_delay_s * 2 ** (number - 1))
+        assert ceiling / 2 <= policy.delay(number, None, rng) <= ceiling
