@@ -110,18 +110,17 @@ def simulate(scenario: str, port: int, api_key: str | None, model: str | None, l
         raise click.BadParameter(
             f"unknown scenario; one of: {', '.join(sorted(SCENARIOS))}", param_hint="--scenario"
         )
-    sim = Simulator(
-        scenario=scenario, api_key=api_key or DEFAULT_API_KEY, model=model or DEFAULT_MODEL, port=port
-    )
-    sim.start()
+    model = model or DEFAULT_MODEL
+    sim = Simulator(scenario=scenario, api_key=api_key or DEFAULT_API_KEY, model=model, port=port)
+    try:
+        sim.start()
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     click.echo(
-        f"simulator serving scenario '{scenario}' at {sim.base_url}/v1 (model {sim.model}); "
+        f"simulator serving scenario '{scenario}' at {sim.base_url}/v1 (model {model}); "
         f"per-request scenarios under {sim.base_url}/s/<scenario>/v1. Ctrl-C stops it."
     )
-    try:
-        sim.serve_forever()
-    finally:
-        sim.stop()
+    sim.serve_forever()
 
 
 @main.command()

@@ -15,8 +15,18 @@ from gate.cli import main
 from gate.simulator import Simulator
 
 # Variables from the developer's shell must not leak into the gate's config under test.
-_GATE_ENV_PREFIXES = ("INPUT_", "COMETAPI_", "GATE_", "GITHUB_", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy",
-                      "http_proxy", "ALL_PROXY", "all_proxy")
+_GATE_ENV_PREFIXES = (
+    "INPUT_",
+    "COMETAPI_",
+    "GATE_",
+    "GITHUB_",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Every simulator scenario through the real CLI over real sockets: exit code, class, failing check, retries."""
+"""Every simulator scenario through the real CLI over real sockets: exit, class, failed check, retries."""
 
 from __future__ import annotations
 
@@ -59,8 +59,9 @@ def test_every_scenario_has_an_expectation():
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))
 def test_scenario(sim, gate, scenario):
     code, failure_class, failed_check, requests_seen = EXPECTED[scenario]
-    run = gate("--base-url", sim.url_for(scenario), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL,
-               *FAST).expect_exit(code)
+    run = gate(
+        "--base-url", sim.url_for(scenario), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL, *FAST
+    ).expect_exit(code)
     report = run.report
     assert report["failure_class"] == failure_class
     assert report["failed_check"] == failed_check
@@ -73,7 +74,7 @@ def test_scenario(sim, gate, scenario):
         assert statuses[failed_check] == "fail"
         assert f"RESULT: FAIL: hold. Failure class: {failure_class}" in run.stdout
         assert "next step" in run.stdout
-        later = list(statuses)[list(statuses).index(failed_check) + 1:]
+        later = list(statuses)[list(statuses).index(failed_check) + 1 :]
         assert all(statuses[c] == "skip" for c in later)
     else:
         assert "RESULT: PASS: proceed" in run.stdout
@@ -82,8 +83,16 @@ def test_scenario(sim, gate, scenario):
 
 
 def test_retried_failure_records_each_attempt(sim, gate):
-    run = gate("--base-url", sim.url_for("upstream"), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL,
-               "--retries", "1").expect_exit(3)
+    run = gate(
+        "--base-url",
+        sim.url_for("upstream"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--retries",
+        "1",
+    ).expect_exit(3)
     attempts = run.check("completion")["details"]["attempt_log"]
     assert [a["status"] for a in attempts] == [502, 502]
     assert attempts[1]["waited_s"] > 0
@@ -91,24 +100,43 @@ def test_retried_failure_records_each_attempt(sim, gate):
 
 
 def test_retry_after_is_honoured_and_capped(sim, gate):
-    run = gate("--base-url", sim.url_for("rate_limit"), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL,
-               "--retries", "1", "--max-retry-after", "0.2").expect_exit(3)
+    run = gate(
+        "--base-url",
+        sim.url_for("rate_limit"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--retries",
+        "1",
+        "--max-retry-after",
+        "0.2",
+    ).expect_exit(3)
     assert run.check("completion")["details"]["attempt_log"][1]["waited_s"] == 0.2
     first, second = sim.log
     assert second.at - first.at >= 0.2
 
 
 def test_warnings_do_not_fail_the_gate(sim, gate):
-    run = gate("--base-url", sim.url_for("rerouted_model"), "--api-key", DEFAULT_API_KEY, "--model",
-               DEFAULT_MODEL).expect_exit(0)
+    run = gate(
+        "--base-url", sim.url_for("rerouted_model"), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL
+    ).expect_exit(0)
     assert run.check("completion")["status"] == "warn"
     assert any("rerouted" in w["message"] for w in run.report["warnings"])
     assert "with 1 warning(s)" in run.stdout
 
 
 def test_metadata_is_recorded(sim, gate):
-    run = gate("--base-url", sim.url_for("ok"), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL,
-               "--samples", "1").expect_exit(0)
+    run = gate(
+        "--base-url",
+        sim.url_for("ok"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--samples",
+        "1",
+    ).expect_exit(0)
     details = run.check("completion")["details"]
     assert details["request_id"].startswith("req_")
     assert details["response_model"] == DEFAULT_MODEL
@@ -118,30 +146,53 @@ def test_metadata_is_recorded(sim, gate):
 
 
 def test_request_id_from_cometapi_error_message(sim, gate):
-    run = gate("--base-url", sim.url_for("auth"), "--api-key", DEFAULT_API_KEY, "--model",
-               DEFAULT_MODEL).expect_exit(1)
+    run = gate(
+        "--base-url", sim.url_for("auth"), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL
+    ).expect_exit(1)
     rid = run.check("completion")["details"]["request_id"]
-    assert rid and rid.startswith("2026") or rid.isalnum()
+    assert (rid and rid.startswith("2026")) or rid.isalnum()
     assert run.report["request_ids"] == [rid]
 
 
 def test_the_request_is_minimal_and_deterministic(sim, gate):
-    gate("--base-url", sim.url_for("ok"), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL,
-         "--samples", "1").expect_exit(0)
+    gate(
+        "--base-url",
+        sim.url_for("ok"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--samples",
+        "1",
+    ).expect_exit(0)
     import json
 
     (entry,) = sim.log
     body = json.loads(entry.body)
-    assert body["messages"] == [{"role": "system", "content": "Reply with exactly the word: pong"},
-                                {"role": "user", "content": "ping"}]
+    assert body["messages"] == [
+        {"role": "system", "content": "Reply with exactly the word: pong"},
+        {"role": "user", "content": "ping"},
+    ]
     assert body["temperature"] == 0 and body["max_tokens"] == 16 and body["stream"] is False
     headers = {k.lower(): v for k, v in entry.headers.items()}
     assert headers["authorization"] == f"Bearer {DEFAULT_API_KEY}"
 
 
 def test_token_param_switch(sim, gate):
-    gate("--base-url", sim.url_for("ok"), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL,
-         "--samples", "1", "--token-param", "max_completion_tokens", "--max-tokens", "32").expect_exit(0)
+    gate(
+        "--base-url",
+        sim.url_for("ok"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--samples",
+        "1",
+        "--token-param",
+        "max_completion_tokens",
+        "--max-tokens",
+        "32",
+    ).expect_exit(0)
     import json
 
     body = json.loads(sim.log[0].body)
@@ -150,38 +201,95 @@ def test_token_param_switch(sim, gate):
 
 @pytest.mark.parametrize("suffix", ["", "/", "/v1", "/v1/"])
 def test_base_url_with_or_without_v1(sim, gate, suffix):
-    gate("--base-url", sim.url_for("ok") + suffix, "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL,
-         "--samples", "1").expect_exit(0)
+    gate(
+        "--base-url",
+        sim.url_for("ok") + suffix,
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--samples",
+        "1",
+    ).expect_exit(0)
     assert [r.path for r in sim.log] == ["/s/ok/v1/chat/completions"]
 
 
-@pytest.mark.parametrize(("mode", "expect", "code"), [
-    ("equals", "PONG", 0), ("equals", "pon", 1), ("regex", r"^p[o0]ng$", 0), ("regex", r"^ping$", 1),
-    ("contains", "on", 0),
-])
+@pytest.mark.parametrize(
+    ("mode", "expect", "code"),
+    [
+        ("equals", "PONG", 0),
+        ("equals", "pon", 1),
+        ("regex", r"^p[o0]ng$", 0),
+        ("regex", r"^ping$", 1),
+        ("contains", "on", 0),
+    ],
+)
 def test_expect_modes(sim, gate, mode, expect, code):
-    run = gate("--base-url", sim.url_for("ok"), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL,
-               "--samples", "1", "--expect-mode", mode, "--expect", expect).expect_exit(code)
+    run = gate(
+        "--base-url",
+        sim.url_for("ok"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--samples",
+        "1",
+        "--expect-mode",
+        mode,
+        "--expect",
+        expect,
+    ).expect_exit(code)
     if code:
         assert run.failure_class == "assertion"
 
 
 def test_simulator_follows_the_system_prompt(sim, gate):
-    gate("--base-url", sim.url_for("ok"), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL,
-         "--samples", "1", "--system-prompt", "Reply with exactly the word: ready", "--expect", "ready",
-         "--expect-mode", "equals").expect_exit(0)
+    gate(
+        "--base-url",
+        sim.url_for("ok"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--samples",
+        "1",
+        "--system-prompt",
+        "Reply with exactly the word: ready",
+        "--expect",
+        "ready",
+        "--expect-mode",
+        "equals",
+    ).expect_exit(0)
 
 
 def test_latency_budget(sim, gate):
-    run = gate("--base-url", sim.url_for("latency_100ms"), "--api-key", DEFAULT_API_KEY, "--model",
-               DEFAULT_MODEL, "--samples", "3", "--max-latency-ms", "50").expect_exit(1)
+    run = gate(
+        "--base-url",
+        sim.url_for("latency_100ms"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--samples",
+        "3",
+        "--max-latency-ms",
+        "50",
+    ).expect_exit(1)
     assert run.failure_class == "latency"
     assert run.failed_check if False else run.report["failed_check"] == "samples"
 
 
 def test_samples_run_concurrently_on_one_pool(sim, gate):
-    run = gate("--base-url", sim.url_for("latency_100ms"), "--api-key", DEFAULT_API_KEY, "--model",
-               DEFAULT_MODEL, "--samples", "9").expect_exit(0)
+    run = gate(
+        "--base-url",
+        sim.url_for("latency_100ms"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--samples",
+        "9",
+    ).expect_exit(0)
     samples = run.check("samples")
     assert samples["details"]["samples"] == 9 and samples["details"]["succeeded"] == 9
     # 8 concurrent requests of 100 ms each finish far sooner than 8 sequential ones would (0.8 s).
@@ -189,7 +297,15 @@ def test_samples_run_concurrently_on_one_pool(sim, gate):
 
 
 def test_report_mode_exits_zero_but_reports_failure(sim, gate):
-    run = gate("--base-url", sim.url_for("auth"), "--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL,
-               "--mode", "report").expect_exit(0)
+    run = gate(
+        "--base-url",
+        sim.url_for("auth"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--mode",
+        "report",
+    ).expect_exit(0)
     assert run.report["result"] == "fail" and run.report["failure_class"] == "auth"
     assert run.report["exit_code"] == 0

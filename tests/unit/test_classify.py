@@ -54,7 +54,9 @@ def test_status_classes(status, body, headers, expected):
 
 
 def test_redirect_names_the_target_host():
-    failure = classify_status(response(308, b"", {"Location": "https://evil.example.net/v1/chat/completions"}))
+    failure = classify_status(
+        response(308, b"", {"Location": "https://evil.example.net/v1/chat/completions"})
+    )
     assert "evil.example.net" in failure.message
 
 
@@ -83,10 +85,18 @@ def test_retry_after_forms():
         (b"<!DOCTYPE html><html>login</html>", {"content-type": "text/html"}, FailureClass.PROTOCOL, "HTML"),
         (b"{not json", {"content-type": "application/json"}, FailureClass.PROTOCOL, "not valid JSON"),
         (b"", {}, FailureClass.PROTOCOL, "empty body"),
-        (b'{"id": "x", "object": "chat.completion", "created": 1, "model": "m"}', {}, FailureClass.CONTRACT,
-         "choices"),
-        (b'{"id": "x", "object": "chat.completion", "created": "1", "model": "m", "choices": {}}', {},
-         FailureClass.CONTRACT, "created"),
+        (
+            b'{"id": "x", "object": "chat.completion", "created": 1, "model": "m"}',
+            {},
+            FailureClass.CONTRACT,
+            "choices",
+        ),
+        (
+            b'{"id": "x", "object": "chat.completion", "created": "1", "model": "m", "choices": {}}',
+            {},
+            FailureClass.CONTRACT,
+            "created",
+        ),
     ],
 )
 def test_success_bodies_that_are_not_completions(body, headers, expected, fragment):
@@ -97,8 +107,15 @@ def test_success_bodies_that_are_not_completions(body, headers, expected, fragme
 
 
 def test_minimal_cometapi_body_meets_the_contract():
-    body = {"id": "c1", "object": "chat.completion", "created": 1, "model": "m",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "pong"}, "finish_reason": "stop"}]}
+    body = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "m",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "pong"}, "finish_reason": "stop"}
+        ],
+    }
     failure, _, payload, _, _ = evaluate(response(200, body))
     assert failure is None and payload["choices"][0]["message"]["content"] == "pong"
 

@@ -107,7 +107,9 @@ def test_insecure_http_allowed_for_loopback_or_on_request():
     assert _resolve({"base_url": "http://[::1]:8080"}).endpoint_host == "::1"
     config = _resolve({"base_url": "http://gw.internal", "allow_insecure_http": True})
     assert config.chat_url == "http://gw.internal/v1/chat/completions"
-    assert _resolve({"base_url": "http://gw.internal"}, {"INPUT_ALLOW-INSECURE-HTTP": "true"}).scheme == "http"
+    assert (
+        _resolve({"base_url": "http://gw.internal"}, {"INPUT_ALLOW-INSECURE-HTTP": "true"}).scheme == "http"
+    )
 
 
 def test_sim_scheme_supplies_key_and_model():

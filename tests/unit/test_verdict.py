@@ -20,8 +20,11 @@ def test_warnings_still_pass():
 
 
 def test_first_failure_names_the_class():
-    results = [passed("config", "ok"), failed("completion", FailureClass.AUTH, "401"),
-               failed("output", FailureClass.TIMEOUT, "late")]
+    results = [
+        passed("config", "ok"),
+        failed("completion", FailureClass.AUTH, "401"),
+        failed("output", FailureClass.TIMEOUT, "late"),
+    ]
     verdict = decide(results)
     assert (verdict.result, verdict.decision) == ("fail", "hold")
     assert verdict.failure_class is FailureClass.AUTH and verdict.failed_check == "completion"

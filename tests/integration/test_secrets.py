@@ -1,0 +1,92 @@
+"""The key never appears in stdout, stderr or any file, for every scenario, even when the server echoes it."""
+
+from __future__ import annotations
+
+import base64
+import io
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from gate.app import Artifact, Console, execute
+from gate.config import resolve
+from gate.redact import Redactor
+from gate.reporters import json_report
+from gate.simulator import DEFAULT_MODEL, SCENARIOS, Simulator
+
+KEY = "sk-LeakProbe+/=&%?0123456789abcdef"
+FORMS = [KEY, urllib.parse.quote(KEY, safe=""), base64.b64encode(KEY.encode()).decode()]
+SKIP = {
+    "slow",
+    "drip",
+    "stall_body",
+}  # deadline scenarios: same code paths, covered with short timeouts below
+
+
+@pytest.fixture(scope="module")
+def keyed_sim():
+    with Simulator(api_key=KEY, slow_seconds=5, drip_interval=0.2, huge_bytes=2 * 1024 * 1024) as sim:
+        yield sim
+
+
+def _assert_clean(*texts: str) -> None:
+    for text in texts:
+        for form in FORMS:
+            assert form not in text
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_no_artifact_holds_the_key(keyed_sim, gate, tmp_path, scenario):
+    timing = ["--timeout", "0.6", "--retries", "0"] if scenario in SKIP else ["--max-retry-after", "0.01"]
+    run = gate("--base-url", keyed_sim.url_for(scenario), "--api-key", KEY, "--model", DEFAULT_MODEL, *timing)
+    assert run.exit_code in (0, 1, 3)
+    files = [p.read_text(encoding="utf-8") for p in tmp_path.rglob("*") if p.is_file()]
+    assert files, "the JSON report was written"
+    _assert_clean(run.stdout, run.stderr, *files)
+    assert "leak" not in (run.failure_class or "")
+
+
+def test_echoed_key_is_masked_in_the_report(keyed_sim, gate):
+    run = gate("--base-url", keyed_sim.url_for("echo_key_error"), "--api-key", KEY, "--model", DEFAULT_MODEL)
+    run.expect_exit(1)
+    excerpt = run.check("completion")["details"]["response_excerpt"]
+    assert "***" in excerpt
+    _assert_clean(excerpt, run.check("completion")["message"])
+
+
+def test_key_from_input_variable_is_masked_even_on_config_error(gate):
+    run = gate(
+        "--base-url",
+        f"https://example.invalid/{KEY}",
+        "--samples",
+        "0",
+        env={"INPUT_API-KEY": KEY, "INPUT_MODEL": "m"},
+    )
+    run.expect_exit(2)
+    _assert_clean(run.stdout, run.stderr)
+
+
+def test_a_leak_past_the_redactor_is_scrubbed_and_fails_the_gate(keyed_sim, tmp_path):
+    """Force a reporter bug: the writer appends the raw key. The self-scan must catch and scrub it."""
+    config = resolve(
+        {"base_url": keyed_sim.url_for("ok"), "api_key": KEY, "model": DEFAULT_MODEL, "samples": "1"}, {}
+    )
+    leaky = tmp_path / "leaky.json"
+
+    def buggy_write(path: Path, text: str) -> None:
+        path.write_text(text + f"\n{KEY}\n", encoding="utf-8")
+
+    out = io.StringIO()
+    report, code = execute(
+        config,
+        Console(out, Redactor()),
+        {},
+        artifacts=[Artifact(leaky, json_report.render, write=buggy_write)],
+    )
+    assert int(code) == 1
+    assert report.verdict.failure_class == "leak"
+    assert KEY not in leaky.read_text()
+    assert '"failure_class": "leak"' in leaky.read_text()
+    assert "[leak]" in out.getvalue()
+    _assert_clean(out.getvalue())
