@@ -18,13 +18,13 @@ demo: $(STAMP)  ## run the gate against the built-in simulator (no key, no netwo
 	$(BIN)/cometapi-smoke-gate demo
 
 test: $(STAMP)  ## lint and run the test suite
-	$(BIN)/ruff check gate tests
-	$(BIN)/ruff format --check gate tests
+	$(BIN)/ruff check gate tests scripts
+	$(BIN)/ruff format --check gate tests scripts
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check gate tests
-	$(BIN)/ruff format --check gate tests
+	$(BIN)/ruff check gate tests scripts
+	$(BIN)/ruff format --check gate tests scripts
 
 clean:
 	rm -rf $(VENV) gate-reports .pytest_cache build *.egg-info

@@ -54,7 +54,7 @@ def same_model(requested: str, answered: str) -> bool:
     """True when the answer names the requested model or a dated snapshot of it (gpt-4o-mini-2024-07-18)."""
     if answered == requested:
         return True
-    return answered.startswith(requested) and bool(_SNAPSHOT_SUFFIX.fullmatch(answered[len(requested):]))
+    return answered.startswith(requested) and bool(_SNAPSHOT_SUFFIX.fullmatch(answered[len(requested) :]))
 
 
 def response_warnings(config: GateConfig, ex: Exchange) -> tuple[str, ...]:

@@ -1,0 +1,10 @@
+"""A CometAPI-compatible (OpenAI Chat Completions) HTTP server that injects faults on demand.
+
+``Simulator(scenario=...)`` serves one scenario by default; ``sim.url_for(name)`` gives a base URL under
+``/s/<name>`` whose requests are served as scenario ``name``. ``SCENARIOS`` lists them all.
+"""
+
+from gate.simulator.scenarios import SCENARIOS, Scenario
+from gate.simulator.server import DEFAULT_API_KEY, DEFAULT_MODEL, LoggedRequest, Simulator
+
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_MODEL", "SCENARIOS", "LoggedRequest", "Scenario", "Simulator"]

@@ -1,0 +1,349 @@
+"""Scenario behaviours: functions that answer one request (an :class:`Exchange`) in a particular way.
+
+Faults at the HTTP level (status codes, framing, timing) apply to every endpoint and ignore the API key.
+Content faults (``null_content``, ``contract`` ...) run the full ``ok`` validation first and only alter
+the chat completion; ``GET /v1/models`` is served normally for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote
+
+from gate.simulator.exchange import Exchange
+from gate.simulator.responses import (
+    EMBEDDING_MODEL,
+    Completion,
+    comet_request_id,
+    completion_body,
+    count_tokens,
+    error_body,
+    json_bytes,
+    models_body,
+    new_request_id,
+    padded_json,
+    prompt_tokens,
+    reply_text,
+    sse_event,
+    stream_chunks,
+    validate_chat,
+)
+
+Behaviour = Callable[[Exchange], None]
+Transform = Callable[[dict[str, Any]], dict[str, Any]]
+
+REROUTED_MODEL = "gpt-4o-mini-2024-07-18-rerouted"
+EVIL_REDIRECT = "https://evil.example.net/v1/chat/completions"
+QUOTA_MESSAGE = "You exceeded your current quota, please check your plan and billing details"
+WRONG_ANSWER = "I am unable to comply with that request."
+HTML_PORTAL = (
+    b"<!DOCTYPE html><html><head><title>Network Login</title></head><body>"
+    b"<h1>Welcome to CorpNet Guest Wi-Fi</h1><form method='post' action='/login'>"
+    b"<input name='user'><input name='password' type='password'><button>Sign in</button></form>"
+    b"</body></html>"
+)
+HTML_404 = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
+HTML_524 = (
+    b"<!DOCTYPE html><html><head><title>api.cometapi.com | 524: A timeout occurred</title></head>"
+    b"<body><h1>A timeout occurred</h1><p>Error code 524</p><p>The origin web server timed out "
+    b"responding to this request.</p><p>Cloudflare Ray ID: 8f1e2d3c4b5a6978</p></body></html>"
+)
+NOT_JSON = b"upstream said: <b>oops</b> {not json"
+SSE_HEADERS = [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache")]
+
+
+# -- error helpers ---------------------------------------------------------------------------------
+
+
+def _error(ex: Exchange, status: int, message: str, type_: str, code: str | None, **kw: Any) -> None:
+    headers = kw.pop("headers", ())
+    ex.send_json(status, error_body(message, type_, code, **kw), headers=headers)
+
+
+def _comet_error(ex: Exchange, status: int, message: str, code: str, **kw: Any) -> None:
+    _error(ex, status, f"{message} (request id: {comet_request_id()})", "comet_api_error", code, **kw)
+
+
+def invalid_token(ex: Exchange) -> None:
+    """401 ``invalid_api_key`` with the request id inside the message (no x-request-id header)."""
+    _comet_error(ex, 401, "Invalid token", "invalid_api_key")
+
+
+def _model_not_found(ex: Exchange, model: str) -> None:
+    _error(
+        ex, 404, f"The model `{model}` does not exist", "invalid_request_error", "model_not_found", param=None
+    )
+
+
+def bad_request(
+    ex: Exchange, message: str = "'messages' must be a non-empty array", param: str = "messages"
+) -> None:
+    """400 ``invalid_request_error`` / ``invalid_request``."""
+    _error(ex, 400, message, "invalid_request_error", "invalid_request", param=param)
+
+
+def rate_limited(headers: list[tuple[str, str]]) -> Behaviour:
+    """429 ``rate_limit_exceeded`` carrying the given (retry hint) headers."""
+
+    def behaviour(ex: Exchange) -> None:
+        _comet_error(ex, 429, "Rate limit reached for requests", "rate_limit_exceeded", headers=headers)
+
+    return behaviour
+
+
+def error_200(ex: Exchange) -> None:
+    """200 whose body is a CometAPI error object."""
+    _comet_error(ex, 200, "upstream provider error", "upstream_error")
+
+
+def not_json(ex: Exchange) -> None:
+    """200 ``application/json`` with a body that does not parse."""
+    ex.send(200, NOT_JSON)
+
+
+# -- the ok flow -----------------------------------------------------------------------------------
+
+
+def complete(
+    ex: Exchange,
+    *,
+    check_auth: bool = True,
+    tweak: Callable[[Completion], Completion] | None = None,
+    transform: Transform | None = None,
+    headers: list[tuple[str, str]] | None = None,
+) -> None:
+    """The real contract: auth, /v1/models, request validation, model check, JSON or SSE completion."""
+    if check_auth and not ex.authorized:
+        return invalid_token(ex)
+    if ex.endpoint == "models":
+        ex.send_json(200, models_body([ex.state.model, EMBEDDING_MODEL]), request_id=True)
+        return None
+    problem = validate_chat(ex.payload)
+    if problem:
+        return bad_request(ex, problem[1], problem[0])
+    payload = ex.payload
+    if payload["model"] != ex.state.model:
+        return _model_not_found(ex, payload["model"])
+    text = reply_text(payload["messages"])
+    c = Completion(
+        model=payload["model"],
+        content=text,
+        prompt_tokens=prompt_tokens(payload["messages"]),
+        completion_tokens=count_tokens(text),
+    )
+    c = tweak(c) if tweak else c
+    shape = transform or (lambda d: d)
+    if ex.wants_stream:
+        _stream(ex, [shape(ch) for ch in stream_chunks(c, ex.include_usage)] + ["[DONE]"], headers)
+    else:
+        ex.send_json(200, shape(completion_body(c)), headers=headers or (), request_id=True)
+    return None
+
+
+def _stream(
+    ex: Exchange, events: list[Any], headers: list[tuple[str, str]] | None = None, *, chunked: bool = True
+) -> None:
+    """Send SSE events (dicts are JSON-encoded; strings verbatim, e.g. ``[DONE]``)."""
+    all_headers = [*SSE_HEADERS, ("x-request-id", new_request_id()), *(headers or [])]
+    if not ex.start(200, all_headers, framing="chunked" if chunked else "close"):
+        return
+    for event in events:
+        if not ex.write(event if isinstance(event, bytes) else sse_event(event)):
+            return
+    ex.finish()
+
+
+def ok(ex: Exchange) -> None:
+    """Behave like the real service."""
+    complete(ex)
+
+
+def content_change(**changes: Any) -> Behaviour:
+    """Ok flow, with the given :class:`Completion` fields replaced."""
+    return lambda ex: complete(ex, tweak=lambda c: replace(c, **changes))
+
+
+def reshaped(transform: Transform) -> Behaviour:
+    """Ok flow, with every emitted completion/chunk object passed through ``transform``."""
+    return lambda ex: complete(ex, transform=transform)
+
+
+def missing_choices(d: dict[str, Any]) -> dict[str, Any]:
+    """Keep only id/object/created/model."""
+    return {k: v for k, v in d.items() if k in ("id", "object", "created", "model")}
+
+
+def wrong_types(d: dict[str, Any]) -> dict[str, Any]:
+    """``choices`` as an object keyed by index, ``created`` as a string."""
+    choices = d.get("choices") or []
+    return {**d, "created": str(d.get("created")), "choices": {str(i): ch for i, ch in enumerate(choices)}}
+
+
+# -- fault behaviours ------------------------------------------------------------------------------
+
+
+def counted(failures: Callable[[Exchange], int], fail: Behaviour) -> Behaviour:
+    """Fail the first N requests to the scenario (N computed per request), then behave as ok."""
+
+    def behaviour(ex: Exchange) -> None:
+        (fail if ex.state.bump(ex.scenario) <= failures(ex) else ok)(ex)
+
+    return behaviour
+
+
+def bad_model(ex: Exchange) -> None:
+    """404 ``model_not_found`` for any chat request; the models list lacks the configured model."""
+    if ex.endpoint == "models":
+        ex.send_json(200, models_body([EMBEDDING_MODEL]), request_id=True)
+        return
+    p = ex.payload
+    model = p.get("model") if isinstance(p, dict) and isinstance(p.get("model"), str) else ex.state.model
+    _model_not_found(ex, model)
+
+
+def slow_ok(ex: Exchange) -> None:
+    """Say nothing for ``slow_seconds`` (until stop / client gone), then ok."""
+    if not ex.wait(ex.state.slow_seconds):
+        ok(ex)
+
+
+def latency_ok(ex: Exchange) -> None:
+    """Sleep 0.1 s, then ok."""
+    if not ex.wait(0.1):
+        ok(ex)
+
+
+def _ok_body(ex: Exchange) -> bytes:
+    c = Completion(model=ex.state.model, content="pong", prompt_tokens=9)
+    return json_bytes(completion_body(c))
+
+
+def drip(ex: Exchange) -> None:
+    """A valid ok body (with Content-Length) written one byte per ``drip_interval``."""
+    body = _ok_body(ex)
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    if not ex.start(200, [*headers, ("x-request-id", new_request_id())]):
+        return
+    for i in range(len(body)):
+        if not ex.write(body[i : i + 1]) or (i + 1 < len(body) and ex.wait(ex.state.drip_interval)):
+            return
+
+
+def stall_body(ex: Exchange) -> None:
+    """Promise 500 bytes, send none."""
+    if ex.start(200, [("Content-Type", "application/json"), ("Content-Length", "500")]):
+        ex.hold()
+    ex.abort()
+
+
+def huge(chunked: bool) -> Behaviour:
+    """``huge_bytes`` of padded JSON, with Content-Length or chunked; gives up quietly on disconnect."""
+
+    def behaviour(ex: Exchange) -> None:
+        headers = [("Content-Type", "application/json")]
+        if not chunked:
+            headers.append(("Content-Length", str(ex.state.huge_bytes)))
+        if not ex.start(200, headers, framing="chunked" if chunked else "length"):
+            return
+        for piece in padded_json(ex.state.huge_bytes):
+            if ex.state.stop.is_set() or not ex.write(piece):
+                ex.abort()
+                return
+        ex.finish()
+
+    return behaviour
+
+
+def echo_key(ex: Exchange) -> None:
+    """Ok (any key accepted), echoing the presented key in a header and in the body."""
+    key = ex.presented_key
+    extra = {"debug": {"auth": f"Bearer {key}", "auth_urlencoded": quote(key, safe="")}}
+    complete(
+        ex,
+        check_auth=False,
+        tweak=lambda c: replace(c, system_fingerprint=key, extra=extra),
+        headers=[("x-echo-authorization", f"Bearer {key}")],
+    )
+
+
+def echo_key_error(ex: Exchange) -> None:
+    """401 whose message and ``x-echo-authorization`` header contain the presented key."""
+    key = ex.presented_key
+    headers = [("x-echo-authorization", f"Bearer {key}")]
+    _comet_error(ex, 401, f"Invalid token {key}", "invalid_api_key", headers=headers)
+
+
+def redirect(ex: Exchange) -> None:
+    """301 to a foreign host."""
+    body = b"<html><body>Moved Permanently. Redirecting to <a href='%s'>here</a>.</body></html>"
+    ex.send(301, body % EVIL_REDIRECT.encode(), "text/html", [("Location", EVIL_REDIRECT)])
+
+
+def redirect_same_host(ex: Exchange) -> None:
+    """308 to ``/v2/chat/completions`` on this server."""
+    target = f"{ex.base_url}/v2/chat/completions"
+    ex.send(308, b"<html><body>Permanent Redirect</body></html>", "text/html", [("Location", target)])
+
+
+def broken_stream(ex: Exchange) -> None:
+    """Stream one chunk, then malformed JSON, then close (no ``[DONE]``); non-stream: :func:`not_json`."""
+    if not ex.wants_stream:
+        return not_json(ex)
+    c = Completion(model=ex.state.model, content="pong")
+    first = stream_chunks(c, False)[0]
+    _stream(ex, [first, b'data: {"id": broken\n\n'], chunked=False)
+    return None
+
+
+def stream_error_event(ex: Exchange) -> None:
+    """Stream one chunk, an error event, ``[DONE]``; non-stream: :func:`error_200`."""
+    if not ex.wants_stream:
+        return error_200(ex)
+    c = Completion(model=ex.state.model, content="pong")
+    err = error_body("upstream overloaded", "comet_api_error", "upstream_error", with_param=False)
+    _stream(ex, [stream_chunks(c, False)[0], err, "[DONE]"])
+    return None
+
+
+def control_chars(ex: Exchange) -> None:
+    """500 whose message is hostile to terminals, HTML, Markdown tables and log size limits."""
+    message = (
+        "\x1b[31mupstream exploded\x1b[0m \x07\x08\x0b 🔥💥 | col | <script>alert('x')</script> "
+        "`rm -rf /` ```code``` " + "A" * 10_240 + f" (request id: {comet_request_id()})"
+    )
+    body = error_body(message, "comet_api_error", "internal_error")
+    ex.send_json(500, body, ascii_only=False)
+
+
+def disconnect(ex: Exchange) -> None:
+    """Close the connection without answering."""
+    ex.abort()
+
+
+def fixed_error(
+    status: int,
+    message: str,
+    code: str,
+    type_: str = "comet_api_error",
+    *,
+    request_id: bool = True,
+    **kw: Any,
+) -> Behaviour:
+    """A behaviour that always answers the same JSON error (``request_id`` appends a CometAPI request id)."""
+
+    def behaviour(ex: Exchange) -> None:
+        text = f"{message} (request id: {comet_request_id()})" if request_id else message
+        _error(ex, status, text, type_, code, **kw)
+
+    return behaviour
+
+
+def static_body(status: int, body: bytes, content_type: str) -> Behaviour:
+    """Always the same non-JSON body."""
+
+    def behaviour(ex: Exchange) -> None:
+        ex.send(status, body, content_type)
+
+    return behaviour

@@ -1,0 +1,83 @@
+"""Generate README tables from the code (options, failure classes, simulator scenarios).
+
+`python scripts/readme_tables.py --write` rewrites the marked blocks in README.md; the test suite fails when
+README.md and the code disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gate.failures import FAILURE_INFO, FailureClass  # noqa: E402
+from gate.options import OPTIONS  # noqa: E402
+from gate.simulator import SCENARIOS  # noqa: E402
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _default(spec) -> str:  # type: ignore[no-untyped-def]
+    if spec.required:
+        return "required"
+    if spec.default is None:
+        return ""
+    value = str(spec.default).lower() if isinstance(spec.default, bool) else str(spec.default)
+    return f"`{value}`"
+
+
+def options_table() -> str:
+    rows = [
+        "| option | environment variables (in precedence order) | default | what it does |",
+        "|---|---|---|---|",
+    ]
+    for spec in OPTIONS:
+        env = ", ".join(f"`{v}`" for v in spec.env_vars)
+        rows.append(f"| `{spec.flag}` | {env} | {_default(spec)} | {_cell(spec.help)} |")
+    return "\n".join(rows)
+
+
+def failures_table() -> str:
+    rows = ["| class | what broke | retried | exit | what to check next |", "|---|---|---|---|---|"]
+    for failure in FailureClass:
+        info = FAILURE_INFO[failure]
+        exit_code = "2" if failure is FailureClass.CONFIG else ("3" if info.transient else "1")
+        retried = "yes" if info.transient else "no"
+        rows.append(
+            f"| `{failure.value}` | {info.title} | {retried} | {exit_code} | {_cell(info.next_step)} |"
+        )
+    return "\n".join(rows)
+
+
+def scenarios_table() -> str:
+    rows = ["| scenario | behaviour |", "|---|---|"]
+    for name, scenario in sorted(SCENARIOS.items()):
+        rows.append(f"| `{name}` | {_cell(scenario.description)} |")
+    return "\n".join(rows)
+
+
+BLOCKS = {"options": options_table, "failure-classes": failures_table, "scenarios": scenarios_table}
+
+
+def render(readme: str) -> str:
+    for name, build in BLOCKS.items():
+        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.DOTALL)
+        if not pattern.search(readme):
+            raise SystemExit(f"README.md has no <!-- {name}:start/end --> block")
+        readme = pattern.sub(lambda m, b=build: m.group(1) + b() + m.group(2), readme)
+    return readme
+
+
+if __name__ == "__main__":
+    path = ROOT / "README.md"
+    current = path.read_text(encoding="utf-8")
+    updated = render(current)
+    if "--write" in sys.argv:
+        path.write_text(updated, encoding="utf-8")
+    elif updated != current:
+        raise SystemExit("README.md tables are out of date: run python scripts/readme_tables.py --write")
