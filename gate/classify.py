@@ -128,6 +128,8 @@ def classify_status(response: HttpResponse) -> HttpFailure | None:
 
         target = urlsplit(location).hostname or location[:120] or "no Location header"
         return fail(FailureClass.ENDPOINT, f"HTTP {status} redirect to {target} (redirects are not followed)")
+    if status == 407:
+        return fail(FailureClass.PROXY, f"HTTP 407 the proxy wants authentication{suffix}")
     if status in (401, 403):
         return fail(
             FailureClass.AUTH, f"HTTP {status} {'unauthorized' if status == 401 else 'forbidden'}{suffix}"

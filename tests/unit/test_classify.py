@@ -45,6 +45,7 @@ def err(code: str | None, message: str = "boom", type_: str = "comet_api_error")
         (301, b"", {"Location": "https://other.example.net/v1"}, FailureClass.ENDPOINT),
         (200, err("upstream_error"), {}, FailureClass.UPSTREAM),
         (418, b"teapot", {}, FailureClass.REQUEST),
+        (407, b"Proxy Authentication Required", {}, FailureClass.PROXY),
     ],
 )
 def test_status_classes(status, body, headers, expected):
@@ -135,3 +136,31 @@ def test_retry_delay_honours_retry_after_capped_and_jitters_otherwise():
     for number in range(1, 8):
         ceiling = min(policy.max_delay_s, policy.base_delay_s * 2 ** (number - 1))
         assert ceiling / 2 <= policy.delay(number, None, rng) <= ceiling
+
+
+def test_transport_exceptions_map_to_classes():
+    import socket
+
+    import requests
+    import urllib3
+
+    from gate.client import _classify_exception
+
+    conn = urllib3.connection.HTTPSConnection("api.cometapi.test", 443)
+    dns = urllib3.exceptions.NameResolutionError(
+        "api.cometapi.test", conn, socket.gaierror(-2, "Name unknown")
+    )
+    cases = [
+        (
+            requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", dns)),
+            FailureClass.DNS,
+        ),
+        (requests.exceptions.SSLError("certificate verify failed"), FailureClass.TLS),
+        (requests.exceptions.ProxyError("Tunnel connection failed: 407"), FailureClass.PROXY),
+        (requests.exceptions.ConnectTimeout("connect timed out"), FailureClass.TIMEOUT),
+        (requests.exceptions.ReadTimeout("read timed out"), FailureClass.TIMEOUT),
+        (requests.exceptions.ConnectionError("Connection reset by peer"), FailureClass.CONNECT),
+    ]
+    for exc, expected in cases:
+        assert _classify_exception(exc, 1.0, fired=False).failure_class is expected, exc
+    assert _classify_exception(cases[-1][0], 1.0, fired=True).failure_class is FailureClass.TIMEOUT
