@@ -59,7 +59,11 @@ class GateConfig:
     max_response_bytes: int
     cert_warn_days: int
     allow_insecure_http: bool
+    change_id: str | None
+    deployment_version: str | None
     json: Path | None
+    junit: Path | None
+    summary: Path | None
     mode: str
     sim_scenario: str | None = None
     sources: Mapping[str, str] | None = None
@@ -260,6 +264,13 @@ def resolve(flags: Mapping[str, object], env: Mapping[str, str]) -> GateConfig:
             ) from None
     if not str(values["environment"]).strip():
         values["environment"] = "production"
+    if not values["deployment_version"]:
+        values["deployment_version"] = next(
+            (env[v] for v in ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT") if env.get(v)), None
+        )
+    if values["summary"] is None and env.get("GITHUB_STEP_SUMMARY"):
+        values["summary"] = Path(env["GITHUB_STEP_SUMMARY"])
+        sources["summary"] = "GITHUB_STEP_SUMMARY"
 
     return GateConfig(
         base_url=base_url,

@@ -208,7 +208,25 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "Allow http:// to a host that is not loopback.",
         env=_env("allow-insecure-http"),
     ),
+    OptionSpec(
+        "change-id", "str", None, "Change or ticket id for the decision record.", env=_env("change-id")
+    ),
+    OptionSpec(
+        "deployment-version",
+        "str",
+        None,
+        "Deployment version for the decision record [default: $GITHUB_SHA, $CI_COMMIT_SHA or $GIT_COMMIT].",
+        env=_env("deployment-version"),
+    ),
     OptionSpec("json", "path", None, "Write the JSON report to this path.", env=_env("json")),
+    OptionSpec("junit", "path", None, "Write a JUnit XML report to this path.", env=_env("junit")),
+    OptionSpec(
+        "summary",
+        "path",
+        None,
+        "Append the Markdown summary to this file [default: $GITHUB_STEP_SUMMARY when set].",
+        env=_env("summary"),
+    ),
     OptionSpec(
         "mode",
         "choice",
