@@ -15,9 +15,10 @@ from gate.checks import RunContext
 from gate.client import new_session
 from gate.config import GateConfig
 from gate.failures import ExitCode, FailureClass
+from gate.github import GitHubActions
 from gate.redact import Redactor
 from gate.report import RunReport, collect_request_ids
-from gate.reporters import console, json_report
+from gate.reporters import console, json_report, junit, summary
 from gate.results import CheckResult, Status
 from gate.runner import run_checks
 from gate.verdict import decide
@@ -26,15 +27,25 @@ Render = Callable[[RunReport], str]
 
 
 class Console:
-    """Writes lines to a stream, each through the Redactor first."""
+    """Writes lines to a stream, each through the Redactor first; colour only on a terminal."""
 
-    def __init__(self, stream: TextIO, redactor: Redactor) -> None:
+    def __init__(self, stream: TextIO, redactor: Redactor, color: bool = False) -> None:
         self.stream = stream
         self.redactor = redactor
+        self.color = color
+
+    @staticmethod
+    def wants_color(stream: TextIO, env: Mapping[str, str]) -> bool:
+        """Colour on a TTY unless NO_COLOR is set (https://no-color.org); never in files or pipes."""
+        if "NO_COLOR" in env or env.get("TERM") == "dumb":
+            return False
+        isatty = getattr(stream, "isatty", None)
+        return bool(isatty and isatty())
 
     def emit(self, *lines: str) -> None:
         for line in lines:
-            self.stream.write(self.redactor.redact(line) + "\n")
+            text = self.redactor.redact(line)
+            self.stream.write((console.colorize(text) if self.color else text) + "\n")
         self.stream.flush()
 
 
@@ -44,20 +55,41 @@ class Artifact:
 
     path: Path
     render: Render
+    append: bool = False
     write: Callable[[Path, str], None] | None = None
+
+    def save(self, text: str) -> None:
+        if self.write is not None:
+            self.write(self.path, text)
+        elif self.append:
+            append_text(self.path, text)
+        else:
+            write_text(self.path, text)
 
 
 def write_text(path: Path, text: str) -> None:
+    """Replace the file atomically, so a reader never sees half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
+def append_text(path: Path, text: str) -> None:
+    """Append (the step summary file is shared by every step of a job: never overwrite it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 def default_artifacts(config: GateConfig) -> list[Artifact]:
     artifacts = []
     if config.json is not None:
         artifacts.append(Artifact(config.json, json_report.render))
+    if config.junit is not None:
+        artifacts.append(Artifact(config.junit, junit.render))
+    if config.summary is not None:
+        artifacts.append(Artifact(config.summary, summary.render, append=True))
     return artifacts
 
 
@@ -83,6 +115,10 @@ def execute(
 ) -> tuple[RunReport, ExitCode]:
     """Run the checks, write every artifact through the Redactor, scan them, and decide the exit code."""
     out.redactor.register(config.api_key)
+    github = GitHubActions(env, out.stream, out.redactor) if GitHubActions.active(env) else None
+    if github is not None:
+        github.add_mask(config.api_key)
+        github.group(f"cometapi-smoke-gate: {config.environment}")
     out.emit(*console.header(config))
     started = dt.datetime.now(dt.UTC)
     with _target(config) as target:
@@ -92,6 +128,8 @@ def execute(
             results = run_checks(ctx, on_result=lambda r: out.emit(*console.check_line(r)))
         finally:
             session.close()
+    if github is not None:
+        github.end_group()
     latency = ctx.state.get("latency_ms")
     if latency is None and "first_exchange" in ctx.state and ctx.state["first_exchange"].ok:
         first = ctx.state["first_exchange"].latency_ms
@@ -114,6 +152,12 @@ def execute(
     out.emit(*console.footer(report))
     for artifact in chosen:
         out.emit(f"  wrote      : {artifact.path}")
+    if github is not None:
+        github.annotate(report)
+        outputs_file = github.write_outputs(report, config.junit, config.json)
+        if outputs_file is not None:
+            out.redactor.scan_and_scrub(outputs_file)
+        github.give_to_workspace_owner([a.path for a in chosen])
     return report, report.verdict.exit_code
 
 
@@ -137,5 +181,4 @@ def _report(
 
 def _write_all(report: RunReport, artifacts: Sequence[Artifact], redactor: Redactor) -> None:
     for artifact in artifacts:
-        text = redactor.redact(artifact.render(report))
-        (artifact.write or write_text)(artifact.path, text)
+        artifact.save(redactor.redact(artifact.render(report)))

@@ -73,7 +73,8 @@ def run_gate(
     except ConfigError as exc:
         Console(stderr, redactor).emit(f"cometapi-smoke-gate: configuration error [config]: {exc}")
         return EXIT_USAGE
-    _, code = execute(config, Console(stdout, redactor), env)
+    console = Console(stdout, redactor, color=Console.wants_color(stdout, env))
+    _, code = execute(config, console, env)
     return int(code)
 
 

@@ -16,6 +16,7 @@ from gate.client import HttpResponse, TransportError, send
 from gate.config import GateConfig
 from gate.contract import violations
 from gate.failures import FailureClass
+from gate.reporters.text import clean
 from gate.retry import RetryPolicy
 
 DETAIL_LIMIT = 2000
@@ -101,9 +102,24 @@ def headers_for(api_key: str) -> dict[str, str]:
     }
 
 
+def _clean_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean(str(k)): _clean_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_strings(v) for v in value]
+    return value
+
+
 def _excerpt(body: bytes) -> str:
-    text = body[:DETAIL_LIMIT].decode("utf-8", "replace")
-    return text + ("…" if len(body) > DETAIL_LIMIT else "")
+    """The start of a failed response's body for diagnostics; JSON is re-serialised so escaped control
+    characters become real ones that the reporters can strip."""
+    try:
+        text = json.dumps(_clean_strings(parse_json(body)), ensure_ascii=False)
+    except ValueError:
+        text = clean(body[: DETAIL_LIMIT + 1].decode("utf-8", "replace"))
+    return text if len(text) <= DETAIL_LIMIT else text[:DETAIL_LIMIT] + "…"
 
 
 def evaluate(

@@ -8,6 +8,24 @@ from gate.config import GateConfig
 from gate.report import RunReport
 from gate.results import CheckResult, Status
 
+_COLORS = {
+    "PASS": "32",
+    "WARN": "33",
+    "FAIL": "31",
+    "SKIP": "90",
+    "RESULT: PASS": "1;32",
+    "RESULT: FAIL": "1;31",
+}
+
+
+def colorize(line: str) -> str:
+    """ANSI colour for a status label at the start of a line (only ever used on a terminal)."""
+    for label, color in sorted(_COLORS.items(), key=lambda item: -len(item[0])):
+        if line.startswith(label):
+            return f"\x1b[{color}m{label}\x1b[0m{line[len(label) :]}"
+    return line
+
+
 _LABEL = {Status.PASS: "PASS", Status.WARN: "WARN", Status.FAIL: "FAIL", Status.SKIP: "SKIP"}
 
 

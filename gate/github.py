@@ -1,0 +1,139 @@
+"""The GitHub Actions side: masking, log groups, annotations, step outputs and workspace file ownership.
+
+Active only when `GITHUB_ACTIONS=true` (and not under GitLab or Jenkins, which must see none of it). The
+environment and the output stream are passed in, so tests run it with exactly what a runner provides.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from gate.redact import Redactor
+from gate.report import RunReport
+from gate.reporters.text import one_line
+
+OUTPUT_NAMES = (
+    "result",
+    "decision",
+    "failure-class",
+    "latency-ms",
+    "request-id",
+    "junit-path",
+    "report-path",
+)
+
+
+def escape_data(text: str) -> str:
+    """As @actions/core escapes a command's message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """As @actions/core escapes a command property (title=...)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class GitHubActions:
+    def __init__(self, env: Mapping[str, str], stream: TextIO, redactor: Redactor) -> None:
+        self.env = env
+        self.stream = stream
+        self.redactor = redactor
+
+    @staticmethod
+    def active(env: Mapping[str, str]) -> bool:
+        return env.get("GITHUB_ACTIONS") == "true" and not env.get("GITLAB_CI") and not env.get("JENKINS_URL")
+
+    def _command(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def add_mask(self, secret: str) -> None:
+        """Register the secret with the runner's log masking, one command per line of it. Written raw:
+        this is the one line the key may appear in, and the runner hides it."""
+        for line in secret.splitlines() or [secret]:
+            if line.strip():
+                self._command(f"::add-mask::{line}")
+
+    def group(self, title: str) -> None:
+        self._command(f"::group::{escape_data(title)}")
+
+    def end_group(self) -> None:
+        self._command("::endgroup::")
+
+    def annotate(self, report: RunReport) -> None:
+        verdict = report.verdict
+        if verdict.failure_class is not None:
+            failed = report.first_failure
+            message = f"{verdict.failure_class.info.title}: {failed.message if failed else ''}. " + (
+                f"Next: {verdict.failure_class.next_step}"
+            )
+            title = f"smoke gate: {verdict.failure_class}"
+            self._command(f"::error title={escape_property(title)}::{escape_data(self._safe(message))}")
+        for check, text in report.warnings:
+            title = f"smoke gate warning ({check})"
+            self._command(f"::warning title={escape_property(title)}::{escape_data(self._safe(text))}")
+
+    def _safe(self, text: str) -> str:
+        return self.redactor.redact(one_line(text, 1000))
+
+    def write_outputs(self, report: RunReport, junit: Path | None, json_path: Path | None) -> Path | None:
+        """Append the step outputs to $GITHUB_OUTPUT; multi-line values get a random heredoc delimiter."""
+        target = self.env.get("GITHUB_OUTPUT")
+        if not target:
+            return None
+        values = outputs(report, junit, json_path)
+        chunks = []
+        for name, value in values.items():
+            value = self.redactor.redact(value)
+            if "\n" in value or "\r" in value:
+                delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+                chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+            else:
+                chunks.append(f"{name}={value}\n")
+        path = Path(target)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("".join(chunks))
+        return path
+
+    def give_to_workspace_owner(self, paths: list[Path]) -> None:
+        """Container actions run as root; files they leave in the workspace must belong to its owner."""
+        workspace = self.env.get("GITHUB_WORKSPACE")
+        if not workspace or not hasattr(os, "geteuid") or os.geteuid() != 0:
+            return
+        root = Path(workspace).resolve()
+        try:
+            owner = root.stat()
+        except OSError:
+            return
+        if owner.st_uid == 0:
+            return
+        for path in paths:
+            resolved = path.resolve()
+            if root not in resolved.parents:
+                continue
+            current = resolved
+            while current != root:
+                try:
+                    if current.stat().st_uid == 0:
+                        os.chown(current, owner.st_uid, owner.st_gid)
+                except OSError:
+                    pass
+                current = current.parent
+
+
+def outputs(report: RunReport, junit: Path | None, json_path: Path | None) -> dict[str, str]:
+    verdict = report.verdict
+    latency = report.latency_ms["p50"] if report.latency_ms else None
+    return {
+        "result": verdict.result,
+        "decision": verdict.decision,
+        "failure-class": verdict.failure_class.value if verdict.failure_class else "",
+        "latency-ms": f"{latency:.0f}" if latency is not None else "",
+        "request-id": report.request_ids[0] if report.request_ids else "",
+        "junit-path": str(junit) if junit else "",
+        "report-path": str(json_path) if json_path else "",
+    }

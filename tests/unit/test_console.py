@@ -1,0 +1,28 @@
+"""Console colour: only on a terminal, never with NO_COLOR, never in files."""
+
+from __future__ import annotations
+
+import io
+
+from gate.app import Console
+from gate.redact import Redactor
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_only_on_a_tty_without_no_color():
+    assert Console.wants_color(FakeTTY(), {}) is True
+    assert Console.wants_color(FakeTTY(), {"NO_COLOR": ""}) is False
+    assert Console.wants_color(FakeTTY(), {"TERM": "dumb"}) is False
+    assert Console.wants_color(io.StringIO(), {}) is False
+
+
+def test_coloured_lines_are_still_redacted():
+    redactor = Redactor()
+    redactor.register("sk-secret-123456")
+    stream = FakeTTY()
+    Console(stream, redactor, color=True).emit("FAIL  completion  [auth] key sk-secret-123456", "plain line")
+    assert stream.getvalue() == "\x1b[31mFAIL\x1b[0m  completion  [auth] key ***\nplain line\n"
