@@ -68,7 +68,15 @@ def run_gate(
     redactor = Redactor()
     for secret in _candidate_secrets(flags, env):
         redactor.register(secret)
+    from gate.options import OPTIONS_BY_NAME
+
+    targets_spec = OPTIONS_BY_NAME["targets"]
+    targets_file = flags.get("targets") or next((env[v] for v in targets_spec.env_vars if env.get(v)), None)
     try:
+        if targets_file:
+            from gate.fleet import run_fleet
+
+            return int(run_fleet(Path(str(targets_file)), flags, env, redactor, stdout))
         config = resolve(flags, env)
     except ConfigError as exc:
         Console(stderr, redactor).emit(f"cometapi-smoke-gate: configuration error [config]: {exc}")

@@ -11,7 +11,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -161,8 +161,13 @@ def send(
     connect_timeout: float,
     timeout: float,
     max_bytes: int,
+    sink: Callable[[bytes], None] | None = None,
 ) -> HttpResponse:
-    """One HTTP exchange inside a hard deadline. Raises TransportError when no full response came."""
+    """One HTTP exchange inside a hard deadline. Raises TransportError when no full response came.
+
+    With `sink`, a 2xx `text/event-stream` body is handed to it piece by piece as it arrives (and the
+    returned body is empty); any other body is read whole, as usual.
+    """
     started = time.monotonic()
     deadline = started + timeout
 
@@ -185,7 +190,9 @@ def send(
                 raise _classify_exception(exc, elapsed(), watch.fired) from None
             ttfb = elapsed()
             try:
-                payload = _read_capped(response, max_bytes)
+                success = 200 <= response.status_code < 300
+                streaming = sink is not None and success and _is_event_stream(response)
+                payload = _read_capped(response, max_bytes, sink if streaming else None)
             except requests.RequestException as exc:
                 raise _classify_exception(exc, elapsed(), watch.fired) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -211,8 +218,14 @@ def send(
     return HttpResponse(response.status_code, response.reason or "", headers_out, payload, elapsed(), ttfb)
 
 
-def _read_capped(response: requests.Response, max_bytes: int) -> bytes | None:
-    """The body, or None once it passes max_bytes (memory stays bounded by the cap)."""
+def _is_event_stream(response: requests.Response) -> bool:
+    return "text/event-stream" in response.headers.get("content-type", "").lower()
+
+
+def _read_capped(
+    response: requests.Response, max_bytes: int, sink: Callable[[bytes], None] | None = None
+) -> bytes | None:
+    """The body (or b"" when handed to `sink`), or None once it passes max_bytes (memory stays bounded)."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         return None
@@ -220,13 +233,17 @@ def _read_capped(response: requests.Response, max_bytes: int) -> bytes | None:
     size = 0
     raw = response.raw
     while True:
-        chunk = raw.read(READ_CHUNK, decode_content=True)
+        # read1 returns what has arrived instead of waiting for a full buffer: stream timing stays true.
+        chunk = raw.read1(READ_CHUNK) if sink is not None else raw.read(READ_CHUNK, decode_content=True)
         if not chunk:
             break
         size += len(chunk)
         if size > max_bytes:
             return None
-        chunks.append(chunk)
+        if sink is not None:
+            sink(chunk)
+        else:
+            chunks.append(chunk)
     return b"".join(chunks)
 
 

@@ -59,6 +59,17 @@ class GateConfig:
     max_response_bytes: int
     cert_warn_days: int
     allow_insecure_http: bool
+    warn_latency_ms: float | None
+    negative: str
+    stream: bool
+    check_models: bool
+    fail_on_warn: bool
+    baseline: Path | None
+    max_latency_regression: float
+    fail_on_drift: bool
+    phase: str | None
+    config_version: str | None
+    targets: Path | None
     change_id: str | None
     deployment_version: str | None
     json: Path | None
@@ -67,6 +78,7 @@ class GateConfig:
     mode: str
     sim_scenario: str | None = None
     sources: Mapping[str, str] | None = None
+    baseline_report: Mapping[str, object] | None = None
 
     @property
     def chat_url(self) -> str:
@@ -268,6 +280,16 @@ def resolve(flags: Mapping[str, object], env: Mapping[str, str]) -> GateConfig:
         values["deployment_version"] = next(
             (env[v] for v in ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT") if env.get(v)), None
         )
+    baseline_report = None
+    if values["baseline"] is not None:
+        from gate.checks.baseline import BaselineError, load_baseline
+
+        try:
+            baseline_report = load_baseline(values["baseline"])  # type: ignore[arg-type]
+        except BaselineError as exc:
+            raise ConfigError(
+                "baseline", str(exc), "pass the JSON report (--json) of a passing run", sources["baseline"]
+            ) from None
     if values["summary"] is None and env.get("GITHUB_STEP_SUMMARY"):
         values["summary"] = Path(env["GITHUB_STEP_SUMMARY"])
         sources["summary"] = "GITHUB_STEP_SUMMARY"
@@ -278,6 +300,7 @@ def resolve(flags: Mapping[str, object], env: Mapping[str, str]) -> GateConfig:
         endpoint_host=host,
         sim_scenario=sim_scenario,
         sources=sources,
+        baseline_report=baseline_report,
         **{k: v for k, v in values.items() if k != "base_url"},  # type: ignore[arg-type]
     )
 

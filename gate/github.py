@@ -82,10 +82,12 @@ class GitHubActions:
 
     def write_outputs(self, report: RunReport, junit: Path | None, json_path: Path | None) -> Path | None:
         """Append the step outputs to $GITHUB_OUTPUT; multi-line values get a random heredoc delimiter."""
+        return self.write_values(outputs(report, junit, json_path))
+
+    def write_values(self, values: Mapping[str, str]) -> Path | None:
         target = self.env.get("GITHUB_OUTPUT")
         if not target:
             return None
-        values = outputs(report, junit, json_path)
         chunks = []
         for name, value in values.items():
             value = self.redactor.redact(value)

@@ -184,6 +184,83 @@ OPTIONS: tuple[OptionSpec, ...] = (
         maximum=3_600_000.0,
     ),
     OptionSpec(
+        "warn-latency-ms",
+        "float",
+        None,
+        "Warn when p95 latency of the samples exceeds this.",
+        env=_env("warn-latency-ms"),
+        minimum=1.0,
+        maximum=3_600_000.0,
+    ),
+    OptionSpec(
+        "negative",
+        "choice",
+        "none",
+        "Negative tests: an invalid key must be rejected as auth, an invalid model as request; never "
+        "retried.",
+        env=_env("negative"),
+        choices=("none", "invalid-key", "invalid-model", "all"),
+    ),
+    OptionSpec(
+        "stream",
+        "bool",
+        False,
+        "Also run the request with stream: true and check the SSE stream, its chunks and [DONE].",
+        env=_env("stream"),
+    ),
+    OptionSpec(
+        "check-models", "bool", False, "Check that GET /v1/models lists the model.", env=_env("check-models")
+    ),
+    OptionSpec(
+        "fail-on-warn",
+        "bool",
+        False,
+        "Turn warnings into failures (strict pipelines).",
+        env=_env("fail-on-warn"),
+    ),
+    OptionSpec(
+        "baseline",
+        "path",
+        None,
+        "JSON report of the last known-good run: report response-shape drift, latency regression and a "
+        "model change.",
+        env=_env("baseline"),
+    ),
+    OptionSpec(
+        "max-latency-regression",
+        "float",
+        2.0,
+        "Warn (or fail with --fail-on-drift) when p50 latency exceeds this multiple of the baseline's.",
+        env=_env("max-latency-regression"),
+        minimum=1.0,
+        maximum=1000.0,
+    ),
+    OptionSpec(
+        "fail-on-drift", "bool", False, "Turn baseline drift into failures.", env=_env("fail-on-drift")
+    ),
+    OptionSpec(
+        "phase",
+        "choice",
+        None,
+        "Release phase for the decision record.",
+        env=_env("phase"),
+        choices=("pre-deploy", "canary", "post-deploy", "rollback"),
+    ),
+    OptionSpec(
+        "config-version",
+        "str",
+        None,
+        "Configuration version for the decision record.",
+        env=_env("config-version"),
+    ),
+    OptionSpec(
+        "targets",
+        "path",
+        None,
+        "TOML file listing several targets to gate concurrently (see README, Several targets).",
+        env=_env("targets"),
+    ),
+    OptionSpec(
         "max-response-bytes",
         "int",
         1_048_576,

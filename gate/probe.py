@@ -80,7 +80,7 @@ class Exchange:
         return usage if isinstance(usage, dict) else None
 
 
-def completion_body(config: GateConfig, model: str | None = None) -> bytes:
+def completion_body(config: GateConfig, model: str | None = None, stream: bool = False) -> bytes:
     body = {
         "model": model or config.model,
         "messages": [
@@ -89,7 +89,7 @@ def completion_body(config: GateConfig, model: str | None = None) -> bytes:
         ],
         "temperature": config.temperature,
         config.token_param: config.max_tokens,
-        "stream": False,
+        "stream": stream,
     }
     return json.dumps(body).encode("utf-8")
 

@@ -71,4 +71,23 @@ def public_config(config: GateConfig) -> dict[str, Any]:
         "expect_mode": config.expect_mode,
         "mode": config.mode,
         "simulator_scenario": config.sim_scenario,
+        "stream": config.stream,
+        "check_models": config.check_models,
+        "negative": config.negative,
+        "fail_on_warn": config.fail_on_warn,
+        "baseline": str(config.baseline) if config.baseline else None,
+        "fail_on_drift": config.fail_on_drift,
+    }
+
+
+def decision_record(config: GateConfig) -> dict[str, Any]:
+    """The runbook's decision record fields known before the run."""
+    return {
+        "phase": config.phase,
+        "change_id": config.change_id,
+        "deployment_version": config.deployment_version,
+        "config_version": config.config_version,
+        "environment": config.environment,
+        "endpoint_host": config.endpoint_host,
+        "model": config.model,
     }

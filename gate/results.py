@@ -28,6 +28,7 @@ class CheckResult:
     failure_class: FailureClass | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    warning_class: FailureClass | None = None  # the class a warning fails with under --fail-on-warn
 
     @property
     def next_step(self) -> str | None:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from gate.checks import RunContext
+from gate.checks.baseline import check_baseline
 from gate.checks.completion import check_completion, check_output
+from gate.checks.models import check_models
+from gate.checks.negative import check_negative
+from gate.checks.negative import wanted as negative_cases
 from gate.checks.network import check_dns, check_tls
 from gate.checks.samples import check_samples
+from gate.checks.stream import check_stream
+from gate.failures import FailureClass
 from gate.results import CheckResult, Status, passed, skipped
 
 CheckFn = Callable[[RunContext], CheckResult]
@@ -33,8 +40,9 @@ def config_result(ctx: RunContext) -> CheckResult:
 
 
 def plan(ctx: RunContext) -> list[PlannedCheck]:
-    """The ordered checks this config asks for (DESIGN order)."""
-    return [
+    """The ordered checks this config asks for (DESIGN order); opt-in checks only when asked."""
+    config = ctx.config
+    checks = [
         PlannedCheck("config", config_result),
         PlannedCheck("dns", check_dns),
         PlannedCheck("tls", check_tls),
@@ -42,6 +50,28 @@ def plan(ctx: RunContext) -> list[PlannedCheck]:
         PlannedCheck("output", check_output),
         PlannedCheck("samples", check_samples),
     ]
+    if config.stream:
+        checks.append(PlannedCheck("stream", check_stream))
+    if config.check_models:
+        checks.append(PlannedCheck("models", check_models))
+    for case in negative_cases(config.negative):
+        checks.append(PlannedCheck(f"negative-{case}", partial(check_negative, case=case)))
+    if config.baseline_report is not None:
+        ctx.state["baseline"] = config.baseline_report
+        checks.append(PlannedCheck("baseline", lambda c: check_baseline(c, c.state["details_by_check"])))
+    return checks
+
+
+def promote_warning(result: CheckResult) -> CheckResult:
+    """--fail-on-warn: a warning fails the check with the class it carries."""
+    if result.status is not Status.WARN:
+        return result
+    return replace(
+        result,
+        status=Status.FAIL,
+        failure_class=result.warning_class or FailureClass.CONTRACT,
+        message=f"{'; '.join(result.warnings) or result.message} (a warning, failed by --fail-on-warn)",
+    )
 
 
 def run_checks(
@@ -58,9 +88,10 @@ def run_checks(
             started = time.monotonic()
             result = check.run(ctx)
             if not result.duration_ms:
-                from dataclasses import replace
-
                 result = replace(result, duration_ms=round((time.monotonic() - started) * 1000, 1))
+            if ctx.config.fail_on_warn:
+                result = promote_warning(result)
+            ctx.state.setdefault("details_by_check", {})[result.id] = result.details
             if result.status is Status.FAIL:
                 blocker = result
         results.append(result)

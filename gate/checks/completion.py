@@ -12,6 +12,7 @@ from gate.config import GateConfig
 from gate.failures import FailureClass
 from gate.probe import Exchange, exchange
 from gate.results import CheckResult, Status
+from gate.shape import shape
 
 FIRST_EXCHANGE = "first_exchange"
 
@@ -36,6 +37,7 @@ def exchange_details(ex: Exchange) -> dict[str, Any]:
         ],
     }
     if ex.ok:
+        details["response_shape"] = sorted(shape(ex.payload))
         details.update(
             response_model=ex.model,
             finish_reason=ex.finish_reason,
@@ -95,20 +97,28 @@ def check_completion(ctx: RunContext) -> CheckResult:
         f"(model {one_line(str(ex.model), 80)}, finish_reason {ex.finish_reason}, {_attempts_note(ex)})"
     )
     status = Status.WARN if warnings else Status.PASS
-    return CheckResult("completion", status, message, elapsed_ms(started), None, details, warnings)
+    return CheckResult(
+        "completion", status, message, elapsed_ms(started), None, details, warnings, FailureClass.CONTRACT
+    )
 
 
 def assert_output(config: GateConfig, ex: Exchange) -> tuple[FailureClass | None, str]:
     """(failure, message) of the test condition on the assistant text."""
-    text = ex.text
+    return assert_text(config, ex.text, ex.finish_reason)
+
+
+def assert_text(
+    config: GateConfig, text: str | None, finish_reason: str | None
+) -> tuple[FailureClass | None, str]:
+    """(failure, message) of the test condition on an assistant text (streamed or not)."""
     if text is None or not text.strip():
         what = "null" if text is None else "empty"
-        if ex.finish_reason == "length":
+        if finish_reason == "length":
             return FailureClass.EMPTY, (
                 f"assistant content is {what} with finish_reason 'length': raise "
                 f"--max-tokens (now {config.max_tokens})"
             )
-        return FailureClass.EMPTY, f"assistant content is {what} (finish_reason {ex.finish_reason})"
+        return FailureClass.EMPTY, f"assistant content is {what} (finish_reason {finish_reason})"
     answer = text.strip()
     expected = config.expect.strip()
     if config.expect_mode == "equals":

@@ -111,4 +111,4 @@ def check_tls(ctx: RunContext) -> CheckResult:
             warnings = (
                 f"TLS certificate expires in {days} days (under --cert-warn-days {config.cert_warn_days})",
             )
-    return CheckResult("tls", status, message, elapsed_ms(started), None, details, warnings)
+    return CheckResult("tls", status, message, elapsed_ms(started), None, details, warnings, FailureClass.TLS)

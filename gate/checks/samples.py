@@ -89,4 +89,16 @@ def check_samples(ctx: RunContext) -> CheckResult:
             FailureClass.LATENCY,
             details,
         )
+    if config.warn_latency_ms is not None and summary and summary["p95"] > config.warn_latency_ms:
+        warning = f"p95 latency {summary['p95']:.0f} ms is over --warn-latency-ms {config.warn_latency_ms:g}"
+        return CheckResult(
+            "samples",
+            Status.WARN,
+            f"{rate}; {timing}",
+            elapsed_ms(started),
+            None,
+            details,
+            (warning,),
+            FailureClass.LATENCY,
+        )
     return CheckResult("samples", Status.PASS, f"{rate}; {timing}", elapsed_ms(started), None, details)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gate.report import SCHEMA_VERSION, RunReport, public_config
+from gate.report import SCHEMA_VERSION, RunReport, decision_record, public_config
 from gate.results import CheckResult
 
 
@@ -43,6 +43,7 @@ def build(report: RunReport) -> dict[str, Any]:
         "latency_ms": report.latency_ms,
         "request_ids": list(report.request_ids),
         "checks": [_check(r) for r in report.results],
+        "decision_record": decision_record(report.config),
         "config": public_config(report.config),
     }
 

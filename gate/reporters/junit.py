@@ -77,6 +77,8 @@ def _properties(report: RunReport) -> dict[str, str]:
         "model": config.model,
         "deployment_version": config.deployment_version,
         "change_id": config.change_id,
+        "phase": config.phase,
+        "config_version": config.config_version,
         "request_ids": ", ".join(report.request_ids),
         "result": report.verdict.result,
         "decision": report.verdict.decision,

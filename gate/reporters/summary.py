@@ -102,9 +102,11 @@ def _observability_result(report: RunReport) -> str:
 def _decision_record(report: RunReport) -> list[str]:
     config = report.config
     rows = [
+        ("phase", config.phase or "—"),
         ("change id", config.change_id or "—"),
         ("environment", config.environment),
         ("deployment version", config.deployment_version or "—"),
+        ("config version", config.config_version or "—"),
         ("endpoint host", config.endpoint_host),
         ("model", config.model),
         ("smoke test result", _status_of(report, "completion", "output", "samples")),
@@ -153,6 +155,14 @@ def render(report: RunReport) -> str:
         lines += ["### Warnings", ""]
         lines += [f"- {cell(check)}: {cell(text)}" for check, text in report.warnings[:20]]
         lines.append("")
+    negatives = [r for r in report.results if r.id.startswith("negative-") and r.status is not Status.SKIP]
+    if negatives:
+        note = "Negative tests send deliberately invalid requests: run them in staging or scheduled jobs."
+        if report.config.environment.lower() in ("production", "prod"):
+            note += " **These ran against production.**"
+        lines += [f"> {note}", ""]
+    if report.config.phase == "rollback":
+        lines += ["> Rollback verification: the same smoke test, run again against the rolled-back path.", ""]
     lines += _decision_record(report)
     lines.append("")
     return _fit("\n".join(lines) + "\n")

@@ -15,6 +15,8 @@ from urllib.parse import quote
 from gate.simulator.exchange import Exchange
 from gate.simulator.responses import (
     EMBEDDING_MODEL,
+    EVIL_REDIRECT,
+    NOT_JSON,
     Completion,
     comet_request_id,
     completion_body,
@@ -34,23 +36,6 @@ from gate.simulator.responses import (
 Behaviour = Callable[[Exchange], None]
 Transform = Callable[[dict[str, Any]], dict[str, Any]]
 
-REROUTED_MODEL = "gpt-4o-mini-2024-07-18-rerouted"
-EVIL_REDIRECT = "https://evil.example.net/v1/chat/completions"
-QUOTA_MESSAGE = "You exceeded your current quota, please check your plan and billing details"
-WRONG_ANSWER = "I am unable to comply with that request."
-HTML_PORTAL = (
-    b"<!DOCTYPE html><html><head><title>Network Login</title></head><body>"
-    b"<h1>Welcome to CorpNet Guest Wi-Fi</h1><form method='post' action='/login'>"
-    b"<input name='user'><input name='password' type='password'><button>Sign in</button></form>"
-    b"</body></html>"
-)
-HTML_404 = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
-HTML_524 = (
-    b"<!DOCTYPE html><html><head><title>api.cometapi.com | 524: A timeout occurred</title></head>"
-    b"<body><h1>A timeout occurred</h1><p>Error code 524</p><p>The origin web server timed out "
-    b"responding to this request.</p><p>Cloudflare Ray ID: 8f1e2d3c4b5a6978</p></body></html>"
-)
-NOT_JSON = b"upstream said: <b>oops</b> {not json"
 SSE_HEADERS = [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache")]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gate.simulator import behaviours as b
+from gate.simulator import responses as r
 from gate.simulator.behaviours import Behaviour
 
 
@@ -30,7 +31,7 @@ _TABLE = [
     Scenario(
         "wrong_path",
         "404 with an HTML (non-JSON) body, as from a misrouted base URL",
-        b.static_body(404, b.HTML_404, "text/html"),
+        b.static_body(404, r.HTML_404, "text/html"),
     ),
     Scenario(
         "method_not_allowed",
@@ -70,7 +71,7 @@ _TABLE = [
     Scenario(
         "quota",
         "429 insufficient_quota (billing, not retryable)",
-        b.fixed_error(429, b.QUOTA_MESSAGE, "insufficient_quota", "insufficient_quota"),
+        b.fixed_error(429, r.QUOTA_MESSAGE, "insufficient_quota", "insufficient_quota"),
     ),
     Scenario(
         "payment_required",
@@ -93,7 +94,7 @@ _TABLE = [
     Scenario(
         "gateway_timeout_524",
         "Always 524 with a Cloudflare-style HTML body",
-        b.static_body(524, b.HTML_524, "text/html"),
+        b.static_body(524, r.HTML_524, "text/html"),
     ),
     Scenario(
         "server_error",
@@ -106,7 +107,7 @@ _TABLE = [
     Scenario("stall_body", "Headers (Content-Length: 500), then nothing until stop", b.stall_body),
     Scenario("disconnect", "Read the request, then close the connection without any response", b.disconnect),
     Scenario(
-        "html", "200 text/html captive-portal login page", b.static_body(200, b.HTML_PORTAL, "text/html")
+        "html", "200 text/html captive-portal login page", b.static_body(200, r.HTML_PORTAL, "text/html")
     ),
     Scenario("not_json", "200 application/json whose body is not JSON", b.not_json),
     Scenario("error_200", "200 with an error object instead of a completion", b.error_200),
@@ -129,7 +130,7 @@ _TABLE = [
     Scenario(
         "wrong_answer",
         "Completion that refuses instead of answering",
-        b.content_change(content=b.WRONG_ANSWER, completion_tokens=10),
+        b.content_change(content=r.WRONG_ANSWER, completion_tokens=10),
     ),
     Scenario(
         "length",
@@ -138,8 +139,8 @@ _TABLE = [
     ),
     Scenario(
         "rerouted_model",
-        f"Ok, but the response model is {b.REROUTED_MODEL}",
-        b.content_change(model=b.REROUTED_MODEL),
+        f"Ok, but the response model is {r.REROUTED_MODEL}",
+        b.content_change(model=r.REROUTED_MODEL),
     ),
     Scenario(
         "no_usage",

@@ -81,8 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         ex: Exchange | None = None
         try:
             ex = self._exchange()
-            if ex is not None:
-                self._route(ex)
+            self._route(ex)
         except Exception:
             self.close_connection = True
             if ex is not None and not ex.started:
@@ -109,7 +108,8 @@ class _Handler(BaseHTTPRequestHandler):
             raise ValueError("bad Content-Length")
         return self.rfile.read(length) if length else b""
 
-    def _exchange(self) -> Exchange | None:
+    def _exchange(self) -> Exchange:
+        """Read the body, log the request, and wrap it for the behaviours."""
         sim = self.server.sim
         try:
             body = self._read_body()
@@ -195,7 +195,7 @@ class Simulator:
         self.port = httpd.server_address[1]
         self._httpd = httpd
         self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="gate-simulator", daemon=True
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="gate-simulator", daemon=True
         )
         self._thread.start()
         return self

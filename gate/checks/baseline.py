@@ -1,0 +1,121 @@
+"""baseline: compare this run with the JSON report of the last known-good run.
+
+Response-shape drift (fields added or missing in the completion and in stream chunks), a p50 latency
+regression over `--max-latency-regression` times the baseline's, and a change of the answering model. Each
+is a warning, or a failure with `--fail-on-drift`. The runbook's "compare against the previous known-good",
+made mechanical.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gate.checks import RunContext
+from gate.failures import FailureClass
+from gate.results import CheckResult, Status
+
+
+class BaselineError(ValueError):
+    """The baseline file cannot be used (a configuration error: nothing is sent)."""
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BaselineError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise BaselineError(f"{path} is not JSON") from None
+    if (
+        not isinstance(data, dict)
+        or data.get("schema_version") != "1"
+        or not isinstance(data.get("checks"), list)
+    ):
+        raise BaselineError(f"{path} is not a cometapi-smoke-gate JSON report (schema_version 1)")
+    if data.get("result") != "pass":
+        raise BaselineError(f"{path} is from a failed run: a baseline must be a known-good (passing) report")
+    return data
+
+
+def _details(report: Mapping[str, Any], check_id: str) -> Mapping[str, Any]:
+    for check in report.get("checks", []):
+        if isinstance(check, dict) and check.get("id") == check_id:
+            return check.get("details") or {}
+    return {}
+
+
+def _shape_drift(kind: str, before: Any, after: Any) -> list[str]:
+    if not isinstance(before, list) or not isinstance(after, list) or not before or not after:
+        return []
+    added, missing = sorted(set(after) - set(before)), sorted(set(before) - set(after))
+    findings = []
+    if missing:
+        findings.append(f"{kind} lost field(s): {', '.join(missing[:8])}")
+    if added:
+        findings.append(f"{kind} gained field(s): {', '.join(added[:8])}")
+    return findings
+
+
+def compare(
+    ctx: RunContext,
+    baseline: Mapping[str, Any],
+    current: Mapping[str, Mapping[str, Any]],
+    latency: Mapping[str, float] | None,
+) -> list[tuple[FailureClass, str]]:
+    """Findings as (class, text): contract for shape and model drift, latency for a regression."""
+    config = ctx.config
+    findings: list[tuple[FailureClass, str]] = []
+    before, after = _details(baseline, "completion"), current.get("completion", {})
+    for text in _shape_drift(
+        "the completion response", before.get("response_shape"), after.get("response_shape")
+    ):
+        findings.append((FailureClass.CONTRACT, text))
+    stream_before, stream_after = _details(baseline, "stream"), current.get("stream", {})
+    for text in _shape_drift(
+        "stream chunks", stream_before.get("chunk_shape"), stream_after.get("chunk_shape")
+    ):
+        findings.append((FailureClass.CONTRACT, text))
+    old_model, new_model = before.get("response_model"), after.get("response_model")
+    if old_model and new_model and old_model != new_model:
+        findings.append(
+            (FailureClass.CONTRACT, f"the answering model changed from {old_model} to {new_model}")
+        )
+    old_p50 = (baseline.get("latency_ms") or {}).get("p50")
+    new_p50 = (latency or {}).get("p50")
+    if isinstance(old_p50, int | float) and old_p50 > 0 and new_p50 is not None:
+        limit = old_p50 * config.max_latency_regression
+        if new_p50 > limit:
+            findings.append(
+                (
+                    FailureClass.LATENCY,
+                    f"p50 latency {new_p50:.0f} ms is over {config.max_latency_regression:g}x the "
+                    f"baseline's {old_p50:.0f} ms",
+                )
+            )
+    return findings
+
+
+def check_baseline(ctx: RunContext, current: Mapping[str, Mapping[str, Any]]) -> CheckResult:
+    config = ctx.config
+    baseline = ctx.state["baseline"]
+    findings = compare(ctx, baseline, current, ctx.state.get("latency_ms"))
+    source = f"baseline from {baseline.get('completed_at', 'an earlier run')}"
+    details = {"baseline": str(config.baseline), "findings": [text for _, text in findings]}
+    if not findings:
+        return CheckResult("baseline", Status.PASS, f"no drift against the {source}", 0.0, None, details)
+    texts = tuple(text for _, text in findings)
+    if config.fail_on_drift:
+        return CheckResult("baseline", Status.FAIL, "; ".join(texts), 0.0, findings[0][0], details)
+    return CheckResult(
+        "baseline",
+        Status.WARN,
+        f"{len(texts)} drift finding(s) against the {source}",
+        0.0,
+        None,
+        details,
+        texts,
+        findings[0][0],
+    )

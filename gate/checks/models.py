@@ -1,0 +1,85 @@
+"""models: `GET /v1/models` answers with a list that names the configured model."""
+
+from __future__ import annotations
+
+import difflib
+import time
+
+from gate.checks import RunContext, elapsed_ms
+from gate.classify import classify_status, describe_non_json, one_line, parse_json, request_id
+from gate.client import TransportError, send
+from gate.failures import FailureClass
+from gate.results import CheckResult, Status
+
+
+def check_models(ctx: RunContext) -> CheckResult:
+    config = ctx.config
+    started = time.monotonic()
+    try:
+        response = send(
+            ctx.session,
+            "GET",
+            f"{config.api_root}/models",
+            headers={"Authorization": f"Bearer {config.api_key}", "Accept": "application/json"},
+            body=None,
+            connect_timeout=config.connect_timeout,
+            timeout=config.timeout,
+            max_bytes=max(config.max_response_bytes, 8 * 1024 * 1024),
+        )
+    except TransportError as error:
+        return CheckResult("models", Status.FAIL, error.message, elapsed_ms(started), error.failure_class)
+    details: dict[str, object] = {"http_status": response.status, "request_id": request_id(response)}
+    failure = classify_status(response)
+    if failure is not None:
+        return CheckResult(
+            "models",
+            Status.FAIL,
+            f"GET /v1/models: {failure.message}",
+            elapsed_ms(started),
+            failure.failure_class,
+            details,
+        )
+    try:
+        payload = parse_json(response.body)
+    except ValueError:
+        return CheckResult(
+            "models",
+            Status.FAIL,
+            f"GET /v1/models: {describe_non_json(response)}",
+            elapsed_ms(started),
+            FailureClass.PROTOCOL,
+            details,
+        )
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, list) or not all(
+        isinstance(m, dict) and isinstance(m.get("id"), str) for m in data
+    ):
+        return CheckResult(
+            "models",
+            Status.FAIL,
+            "GET /v1/models is not a list object with data[].id strings",
+            elapsed_ms(started),
+            FailureClass.CONTRACT,
+            details,
+        )
+    ids = [m["id"] for m in data]
+    details["models_listed"] = len(ids)
+    if config.model in ids:
+        return CheckResult(
+            "models",
+            Status.PASS,
+            f"{config.model} is listed among {len(ids)} models",
+            elapsed_ms(started),
+            None,
+            details,
+        )
+    close = difflib.get_close_matches(config.model, ids, n=3)
+    hint = f"; similar: {', '.join(one_line(c, 60) for c in close)}" if close else ""
+    return CheckResult(
+        "models",
+        Status.FAIL,
+        f"{config.model} is not among the {len(ids)} models GET /v1/models lists{hint}",
+        elapsed_ms(started),
+        FailureClass.REQUEST,
+        details,
+    )

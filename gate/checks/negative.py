@@ -1,0 +1,73 @@
+"""negative-*: controlled requests the service must refuse, each sent once and never retried.
+
+An invalid key must be rejected as auth (401/403) and an invalid model as request (400/404, e.g.
+model_not_found). A service that accepts either has a serious problem: class `negative`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from gate.checks import RunContext, elapsed_ms
+from gate.checks.completion import exchange_details
+from gate.failures import FailureClass
+from gate.probe import exchange
+from gate.results import CheckResult, Status
+
+CASES = {
+    "invalid-key": (FailureClass.AUTH, "an invalid key"),
+    "invalid-model": (FailureClass.REQUEST, "an invalid model"),
+}
+
+
+def wanted(setting: str) -> list[str]:
+    return list(CASES) if setting == "all" else [setting] if setting in CASES else []
+
+
+def check_negative(ctx: RunContext, case: str) -> CheckResult:
+    config = ctx.config
+    expected, what = CASES[case]
+    check_id = f"negative-{case}"
+    started = time.monotonic()
+    if case == "invalid-key":
+        ex = exchange(config, ctx.session, api_key=f"sk-invalid-{secrets.token_hex(16)}", retry=False)
+    else:
+        ex = exchange(
+            config,
+            ctx.session,
+            model=f"cometapi-smoke-gate-no-such-model-{secrets.token_hex(4)}",
+            retry=False,
+        )
+    details = exchange_details(ex)
+    status = f"HTTP {ex.http_status}" if ex.http_status else "no HTTP answer"
+    if ex.failure is expected:
+        return CheckResult(
+            check_id,
+            Status.PASS,
+            f"{what} was rejected as {expected} ({status}, first attempt, not retried)",
+            elapsed_ms(started),
+            None,
+            details,
+        )
+    if ex.ok:
+        return CheckResult(
+            check_id,
+            Status.FAIL,
+            f"the service ACCEPTED {what} ({status}): it must be rejected as {expected}",
+            elapsed_ms(started),
+            FailureClass.NEGATIVE,
+            details,
+        )
+    if ex.failure is not None and ex.failure.transient:
+        return CheckResult(
+            check_id, Status.FAIL, f"inconclusive: {ex.message}", elapsed_ms(started), ex.failure, details
+        )
+    return CheckResult(
+        check_id,
+        Status.FAIL,
+        f"{what} was rejected as {ex.failure}, not {expected}: {ex.message}",
+        elapsed_ms(started),
+        FailureClass.NEGATIVE,
+        details,
+    )
