@@ -145,8 +145,24 @@ def simulate(scenario: str, port: int, api_key: str | None, model: str | None, l
     help="Directory for the reports.",
 )
 def demo(scenario: str, out_dir: Path) -> None:
-    """Start the simulator in-process and run the gate against it: a zero-setup first run."""
-    flags = {"base_url": f"sim://{scenario}", "json": str(out_dir / "report.json"), "environment": "demo"}
+    """Start the simulator in-process and run the gate against it: a zero-setup first run.
+
+    Every check runs (streaming, model listing and both negative tests included) and the reports land in
+    --out: report.json, junit.xml and summary.md.
+    """
+    summary = out_dir / "summary.md"
+    summary.unlink(missing_ok=True)
+    flags = {
+        "base_url": f"sim://{scenario}",
+        "environment": "demo",
+        "phase": "pre-deploy",
+        "stream": True,
+        "check_models": True,
+        "negative": "all",
+        "json": str(out_dir / "report.json"),
+        "junit": str(out_dir / "junit.xml"),
+        "summary": str(summary),
+    }
     sys.exit(run_gate(flags, {}))
 
 
