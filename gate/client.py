@@ -66,6 +66,16 @@ class _RequestWatch:
         if fired:
             _shutdown(sock)
 
+    def discard(self) -> None:
+        """Close every socket of a failed exchange: urllib3 may have dropped the connection without closing it
+        (for example when requests raises while inspecting a redirect)."""
+        with self._lock:
+            sockets, self.sockets = list(self.sockets), []
+        for sock in sockets:
+            _shutdown(sock)
+            with contextlib.suppress(OSError):
+                sock.close()
+
     def abort(self) -> None:
         with self._lock:
             self.fired = True
@@ -186,19 +196,19 @@ def send(
                     stream=True,
                     timeout=(min(connect_timeout, timeout), max(deadline - time.monotonic(), 0.01)),
                 )
-            except requests.RequestException as exc:
+            except Exception as exc:  # every failure must end classified, never as a traceback
+                watch.discard()
                 raise _classify_exception(exc, elapsed(), watch.fired) from None
             ttfb = elapsed()
             try:
                 success = 200 <= response.status_code < 300
                 streaming = sink is not None and success and _is_event_stream(response)
                 payload = _read_capped(response, max_bytes, sink if streaming else None)
-            except requests.RequestException as exc:
-                raise _classify_exception(exc, elapsed(), watch.fired) from None
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
-                raise _classify_exception(exc, elapsed(), watch.fired) from None
-            finally:
+            except Exception as exc:  # as above
                 response.close()
+                watch.discard()
+                raise _classify_exception(exc, elapsed(), watch.fired) from None
+            response.close()
     except TransportError as error:
         if watch.fired or time.monotonic() >= deadline:
             error.failure_class = FailureClass.TIMEOUT
@@ -263,8 +273,12 @@ def _classify_exception(exc: BaseException, elapsed_ms: float, fired: bool) -> T
         return TransportError(FailureClass.DNS, f"host name did not resolve: {text}", elapsed_ms, text)
     if isinstance(exc, requests.exceptions.ConnectionError) and _is_connect_phase(exc):
         return TransportError(FailureClass.CONNECT, f"could not connect: {text}", elapsed_ms, text)
-    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidHeader):
+    if isinstance(exc, requests.exceptions.InvalidURL):
         return TransportError(FailureClass.CONFIG, f"invalid request: {text}", elapsed_ms, text)
+    if isinstance(exc, UnicodeError | ValueError | requests.exceptions.InvalidHeader) or _is_protocol_error(
+        exc
+    ):
+        return TransportError(FailureClass.PROTOCOL, f"malformed HTTP response: {text}", elapsed_ms, text)
     return TransportError(
         FailureClass.CONNECT, f"connection broke before a full response: {text}", elapsed_ms, text
     )
@@ -283,6 +297,18 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         for inner in args_exc:
             yield from _chain(inner)
         current = current.__cause__ or current.__context__
+
+
+def _is_protocol_error(exc: BaseException) -> bool:
+    import http.client
+
+    return any(
+        isinstance(
+            e, http.client.HTTPException | urllib3.exceptions.ProtocolError | urllib3.exceptions.DecodeError
+        )
+        and not isinstance(e, ConnectionError)
+        for e in _chain(exc)
+    )
 
 
 def _is_dns_error(exc: BaseException) -> bool:
