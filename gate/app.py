@@ -122,7 +122,8 @@ def execute(
     out.emit(*console.header(config))
     started = dt.datetime.now(dt.UTC)
     with _target(config) as target:
-        session = new_session(pool_size=min(max(config.samples - 1, 1), 8))
+        ca_bundle = str(config.ca_bundle) if config.ca_bundle else None
+        session = new_session(pool_size=min(max(config.samples - 1, 1), 8), ca_bundle=ca_bundle)
         try:
             ctx = RunContext(config=target, session=session, env=env, rng=rng or random.Random())
             results = run_checks(ctx, on_result=lambda r: out.emit(*console.check_line(r)))

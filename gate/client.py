@@ -152,8 +152,10 @@ def _deadline_watchdog(seconds: float) -> Iterator[_RequestWatch]:
         _current.watch = None
 
 
-def new_session(pool_size: int = 10) -> requests.Session:
+def new_session(pool_size: int = 10, ca_bundle: str | None = None) -> requests.Session:
+    """One session per run: one keep-alive pool for every request, TLS verification always on."""
     session = requests.Session()
+    session.verify = ca_bundle or True
     adapter = _WatchedAdapter(pool_connections=2, pool_maxsize=max(pool_size, 1), max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -194,6 +196,7 @@ def send(
                     data=body,
                     allow_redirects=False,
                     stream=True,
+                    verify=session.verify,  # explicit, so REQUESTS_CA_BUNDLE cannot override --ca-bundle
                     timeout=(min(connect_timeout, timeout), max(deadline - time.monotonic(), 0.01)),
                 )
             except Exception as exc:  # every failure must end classified, never as a traceback

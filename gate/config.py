@@ -59,6 +59,7 @@ class GateConfig:
     max_response_bytes: int
     cert_warn_days: int
     allow_insecure_http: bool
+    ca_bundle: Path | None
     warn_latency_ms: float | None
     negative: str
     stream: bool
@@ -279,6 +280,19 @@ def resolve(flags: Mapping[str, object], env: Mapping[str, str]) -> GateConfig:
     if not values["deployment_version"]:
         values["deployment_version"] = next(
             (env[v] for v in ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT") if env.get(v)), None
+        )
+    if values["ca_bundle"] is None:
+        fallback = next(
+            (v for v in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE") if env.get(v)), None
+        )
+        if fallback:
+            values["ca_bundle"], sources["ca_bundle"] = Path(env[fallback]), fallback
+    if values["ca_bundle"] is not None and not Path(values["ca_bundle"]).is_file():  # type: ignore[arg-type]
+        raise ConfigError(
+            "ca-bundle",
+            f"{values['ca_bundle']} is not a readable file",
+            "point it at a PEM bundle of the CA certificates to trust",
+            sources["ca_bundle"],
         )
     baseline_report = None
     if values["baseline"] is not None:

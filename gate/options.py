@@ -279,6 +279,14 @@ OPTIONS: tuple[OptionSpec, ...] = (
         maximum=3650,
     ),
     OptionSpec(
+        "ca-bundle",
+        "path",
+        None,
+        "CA bundle to verify TLS with (TLS-inspecting proxies) [default: $REQUESTS_CA_BUNDLE, "
+        "$CURL_CA_BUNDLE or $SSL_CERT_FILE, else the certifi bundle].",
+        env=_env("ca-bundle"),
+    ),
+    OptionSpec(
         "allow-insecure-http",
         "bool",
         False,

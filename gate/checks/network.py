@@ -46,9 +46,9 @@ def check_dns(ctx: RunContext) -> CheckResult:
 
 
 def _ca_bundle(ctx: RunContext) -> str | None:
-    for var in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        if ctx.env.get(var):
-            return ctx.env[var]
+    """The same trust store the HTTP session uses."""
+    if ctx.config.ca_bundle is not None:
+        return str(ctx.config.ca_bundle)
     return requests.utils.DEFAULT_CA_BUNDLE_PATH
 
 

@@ -1,8 +1,9 @@
 """Scenario behaviours: functions that answer one request (an :class:`Exchange`) in a particular way.
 
 Faults at the HTTP level (status codes, framing, timing) apply to every endpoint and ignore the API key.
-Content faults (``null_content``, ``contract`` ...) run the full ``ok`` validation first and only alter
-the chat completion; ``GET /v1/models`` is served normally for them.
+Content faults (``null_content``, ``contract``, ``stream_split`` ...) run the full ``ok`` validation first
+and only alter the chat completion (or its stream); ``GET /v1/models`` is served normally for them. The
+``models_*`` scenarios alter only ``GET /v1/models``; ``accept_any_*`` relax one check of the ok flow.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from gate.simulator.responses import (
     EMBEDDING_MODEL,
     EVIL_REDIRECT,
     NOT_JSON,
+    SPLIT_PAUSES,
     Completion,
     comet_request_id,
     completion_body,
@@ -28,6 +30,7 @@ from gate.simulator.responses import (
     padded_json,
     prompt_tokens,
     reply_text,
+    split_stream,
     sse_event,
     stream_chunks,
     validate_chat,
@@ -35,6 +38,8 @@ from gate.simulator.responses import (
 
 Behaviour = Callable[[Exchange], None]
 Transform = Callable[[dict[str, Any]], dict[str, Any]]
+#: Writes a streamed completion: (exchange, chat.completion.chunk objects, extra headers).
+StreamWriter = Callable[[Exchange, list[dict[str, Any]], list[tuple[str, str]] | None], None]
 
 SSE_HEADERS = [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache")]
 
@@ -91,25 +96,38 @@ def not_json(ex: Exchange) -> None:
 # -- the ok flow -----------------------------------------------------------------------------------
 
 
+def default_models(ex: Exchange) -> Any:
+    """The ``GET /v1/models`` body of the ok flow: the configured model plus an embedding model."""
+    return models_body([ex.state.model, EMBEDDING_MODEL])
+
+
 def complete(
     ex: Exchange,
     *,
     check_auth: bool = True,
+    check_model: bool = True,
     tweak: Callable[[Completion], Completion] | None = None,
     transform: Transform | None = None,
     headers: list[tuple[str, str]] | None = None,
+    models: Callable[[Exchange], Any] = default_models,
+    usage_chunk: bool | None = None,
+    stream_writer: StreamWriter | None = None,
 ) -> None:
-    """The real contract: auth, /v1/models, request validation, model check, JSON or SSE completion."""
+    """The real contract: auth, /v1/models, request validation, model check, JSON or SSE completion.
+
+    ``models`` builds the /v1/models body; ``usage_chunk`` forces the final usage chunk on (True) or off
+    (False) instead of following ``stream_options.include_usage``; ``stream_writer`` sends the stream
+    (default: every chunk, then ``[DONE]``)."""
     if check_auth and not ex.authorized:
         return invalid_token(ex)
     if ex.endpoint == "models":
-        ex.send_json(200, models_body([ex.state.model, EMBEDDING_MODEL]), request_id=True)
+        ex.send_json(200, models(ex), request_id=True)
         return None
     problem = validate_chat(ex.payload)
     if problem:
         return bad_request(ex, problem[1], problem[0])
     payload = ex.payload
-    if payload["model"] != ex.state.model:
+    if check_model and payload["model"] != ex.state.model:
         return _model_not_found(ex, payload["model"])
     text = reply_text(payload["messages"])
     c = Completion(
@@ -121,7 +139,8 @@ def complete(
     c = tweak(c) if tweak else c
     shape = transform or (lambda d: d)
     if ex.wants_stream:
-        _stream(ex, [shape(ch) for ch in stream_chunks(c, ex.include_usage)] + ["[DONE]"], headers)
+        with_usage = ex.include_usage if usage_chunk is None else usage_chunk
+        (stream_writer or _stream_with_done)(ex, [shape(ch) for ch in stream_chunks(c, with_usage)], headers)
     else:
         ex.send_json(200, shape(completion_body(c)), headers=headers or (), request_id=True)
     return None
@@ -140,9 +159,67 @@ def _stream(
     ex.finish()
 
 
+def _stream_with_done(
+    ex: Exchange, chunks: list[dict[str, Any]], headers: list[tuple[str, str]] | None
+) -> None:
+    _stream(ex, [*chunks, "[DONE]"], headers)
+
+
+def _stream_without_done(
+    ex: Exchange, chunks: list[dict[str, Any]], headers: list[tuple[str, str]] | None
+) -> None:
+    _stream(ex, chunks, headers)
+
+
+def _stream_split(ex: Exchange, chunks: list[dict[str, Any]], headers: list[tuple[str, str]] | None) -> None:
+    """Chunks + ``[DONE]`` as :func:`split_stream` pieces: one flushed write (HTTP chunk) each, with
+    1-5 ms pauses."""
+    pieces = split_stream(chunks)
+    ex.no_delay()
+    all_headers = [*SSE_HEADERS, ("x-request-id", new_request_id()), *(headers or [])]
+    if not ex.start(200, all_headers, framing="chunked"):
+        return
+    for i, piece in enumerate(pieces):
+        if not ex.write(piece):
+            return
+        if i + 1 < len(pieces) and ex.wait(SPLIT_PAUSES[i % len(SPLIT_PAUSES)]):
+            return
+    ex.finish()
+
+
 def ok(ex: Exchange) -> None:
     """Behave like the real service."""
     complete(ex)
+
+
+def accept_any_key(ex: Exchange) -> None:
+    """Ok, but any Authorization (or none) is accepted; the model is still checked."""
+    complete(ex, check_auth=False)
+
+
+def accept_any_model(ex: Exchange) -> None:
+    """Ok, but any model id is accepted and echoed in the response."""
+    complete(ex, check_model=False)
+
+
+def models_malformed(ex: Exchange) -> None:
+    """Ok, but ``GET /v1/models`` answers a list object whose ``data`` is a string."""
+    complete(ex, models=lambda ex: {"object": "list", "data": "not a list"})
+
+
+def models_missing(ex: Exchange) -> None:
+    """Ok, but ``GET /v1/models`` lists a dated variant of the configured model instead of the model."""
+    complete(ex, models=lambda ex: models_body([f"{ex.state.model}-2024-07-18", EMBEDDING_MODEL]))
+
+
+def stream_split(ex: Exchange) -> None:
+    """Ok; a stream always ends with a usage chunk and is written in tiny, awkwardly cut pieces."""
+    complete(ex, usage_chunk=True, stream_writer=_stream_split)
+
+
+def stream_no_done(ex: Exchange) -> None:
+    """Ok; a stream ends cleanly (chunked terminator) without ``data: [DONE]``."""
+    complete(ex, stream_writer=_stream_without_done)
 
 
 def content_change(**changes: Any) -> Behaviour:
@@ -221,6 +298,18 @@ def stall_body(ex: Exchange) -> None:
     if ex.start(200, [("Content-Type", "application/json"), ("Content-Length", "500")]):
         ex.hold()
     ex.abort()
+
+
+def stream_stall(ex: Exchange) -> None:
+    """Stream: the role chunk, then nothing until stop / client gone; non-stream: :func:`stall_body`."""
+    if not ex.wants_stream:
+        return stall_body(ex)
+    role_chunk = stream_chunks(Completion(model=ex.state.model, content="pong"), False)[0]
+    headers = [*SSE_HEADERS, ("x-request-id", new_request_id())]
+    if ex.start(200, headers, framing="chunked") and ex.write(sse_event(role_chunk)):
+        ex.hold()
+    ex.abort()
+    return None
 
 
 def huge(chunked: bool) -> Behaviour:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterable
@@ -195,13 +197,26 @@ class Exchange:
     # -- waiting ---------------------------------------------------------------------------------
 
     def client_gone(self) -> bool:
-        """Whether the client closed its side of the connection."""
+        """Whether the client closed its side of the connection.
+
+        On TLS anything readable mid-response counts as gone: HTTP clients send nothing while awaiting a
+        response, so it is a close_notify alert (encrypted under TLS 1.3, so it cannot be told apart by
+        peeking) or the end of the connection."""
         sock: socket.socket = self._handler.connection
         try:
             readable, _, _ = select.select([sock], [], [], 0)
-            return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+            if not readable:
+                return False
+            if isinstance(sock, ssl.SSLSocket):
+                return True
+            return sock.recv(1, socket.MSG_PEEK) == b""
         except (OSError, ValueError):
             return True
+
+    def no_delay(self) -> None:
+        """Send each write at once (TCP_NODELAY) instead of letting the kernel coalesce small writes."""
+        with contextlib.suppress(OSError):
+            self._handler.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def wait(self, seconds: float) -> bool:
         """Sleep up to ``seconds``; True (abort) as soon as the simulator stops or the client leaves."""

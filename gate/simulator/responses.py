@@ -30,6 +30,11 @@ HTML_524 = (
     b"responding to this request.</p><p>Cloudflare Ray ID: 8f1e2d3c4b5a6978</p></body></html>"
 )
 NOT_JSON = b"upstream said: <b>oops</b> {not json"
+#: ``system_fingerprint`` of ``stream_split`` chunks: its emoji is 4 bytes of UTF-8, cut across writes.
+SPLIT_FINGERPRINT = "fp_sim_\U0001f9e9"
+SPLIT_SIZES = (3, 5, 7, 4, 6)
+SPLIT_PAUSES = (0.001, 0.002, 0.003, 0.001, 0.005)
+KEEP_ALIVE = b": keep-alive\r\n\r\n"
 
 _WORD_RE = re.compile(r"exactly the word:\s*(\S+)", re.IGNORECASE)
 _QUOTES = "\"'`“”‘’«»*_"
@@ -226,3 +231,36 @@ def padded_json(size: int) -> Iterator[bytes]:
         yield block[:n]
         remaining -= n
     yield tail
+
+
+def split_stream(chunks: list[dict[str, Any]]) -> list[bytes]:
+    """A valid but awkward SSE body for ``chunks`` + ``[DONE]``, cut into 3-7 byte pieces.
+
+    CRLF line endings; ``: keep-alive`` comments; the JSON of the first content chunk spread over two
+    ``data:`` lines (joined with a newline, which JSON allows between tokens); raw UTF-8 (not ``\\u``
+    escapes) with the ``system_fingerprint`` emoji cut mid-character and one CRLF cut between CR and LF.
+    """
+    split_at = min(1, len(chunks) - 1)
+    parts = [KEEP_ALIVE]
+    for i, chunk in enumerate(chunks):
+        text = json.dumps(
+            {**chunk, "system_fingerprint": SPLIT_FINGERPRINT}, ensure_ascii=False, separators=(",", ":")
+        )
+        if i == split_at:
+            cut = text.find(',"choices"') + 1 or text.find(",") + 1
+            parts.append(f"data: {text[:cut]}\r\ndata: {text[cut:]}\r\n\r\n".encode())
+            parts.append(KEEP_ALIVE)
+        else:
+            parts.append(f"data: {text}\r\n\r\n".encode())
+    parts.append(b"data: [DONE]\r\n\r\n")
+    body = b"".join(parts)
+    emoji = SPLIT_FINGERPRINT[-1].encode()
+    forced = sorted({body.index(emoji) + len(emoji) // 2, body.index(b"}\r\n") + 2})
+    pieces: list[bytes] = []
+    pos = 0
+    while pos < len(body):
+        end = min(pos + SPLIT_SIZES[len(pieces) % len(SPLIT_SIZES)], len(body))
+        end = next((f for f in forced if pos < f < end), end)
+        pieces.append(body[pos:end])
+        pos = end
+    return pieces

@@ -174,6 +174,37 @@ _TABLE = [
         b.stream_error_event,
     ),
     Scenario(
+        "stream_stall",
+        "Stream: the role chunk, then nothing until stop or client disconnect; else stall_body",
+        b.stream_stall,
+    ),
+    Scenario(
+        "stream_split",
+        "Stream in 3-7 byte writes: CRLF, keep-alive comments, 2-line data, split UTF-8, usage; else ok",
+        b.stream_split,
+    ),
+    Scenario(
+        "stream_no_done",
+        "Stream: role, content and finish chunks, clean end without data: [DONE]; else ok",
+        b.stream_no_done,
+    ),
+    Scenario(
+        "accept_any_key", "Ok, but any API key (or none) is accepted; model still checked", b.accept_any_key
+    ),
+    Scenario(
+        "accept_any_model", "Ok, but any model id is accepted and echoed in the response", b.accept_any_model
+    ),
+    Scenario(
+        "models_malformed",
+        'GET /v1/models answers 200 {"object":"list","data":"not a list"}; chat is ok',
+        b.models_malformed,
+    ),
+    Scenario(
+        "models_missing",
+        "GET /v1/models lists <model>-2024-07-18 but not the configured model; chat is ok",
+        b.models_missing,
+    ),
+    Scenario(
         "control_chars",
         "500 whose message has ANSI escapes, control chars, emoji, markup, 10 KB padding",
         b.control_chars,

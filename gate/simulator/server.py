@@ -1,9 +1,10 @@
-"""The fault-injecting HTTP server: routing, request log and the :class:`Simulator` lifecycle."""
+"""The fault-injecting HTTP(S) server: routing, request log and the :class:`Simulator` lifecycle."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ ROUTES: dict[str, tuple[str, frozenset[str]]] = {
     "/v1/models": ("models", frozenset({"GET"})),
 }
 _MAX_BODY = 64 * 1024 * 1024
+_HANDSHAKE_TIMEOUT = 10.0
+#: Bind addresses reachable as ``localhost``; TLS URLs use that name so "localhost" certificates verify.
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "0.0.0.0", "::", "", "localhost"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,19 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     sim: Simulator
+    ssl_context: ssl.SSLContext | None = None
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        """Accept; with TLS, wrap server-side without handshaking (the handler thread does that, so a slow
+        or hostile client cannot block the accept loop)."""
+        sock, addr = super().get_request()
+        if self.ssl_context is None:
+            return sock, addr
+        try:
+            return self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+        except Exception as exc:
+            sock.close()
+            raise OSError("TLS wrap failed") from exc  # serve_forever skips OSError from get_request
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Stay silent: a broken client connection must never produce noise or stop the server."""
@@ -65,8 +82,18 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server_version
 
     def setup(self) -> None:
-        super().setup()
-        self.server.sim._track(self.connection, add=True)
+        sim = self.server.sim
+        sim._track(self.request, add=True)  # tracked first, so stop() can cut a hanging TLS handshake
+        try:
+            if isinstance(self.request, ssl.SSLSocket):
+                previous = self.request.gettimeout()
+                self.request.settimeout(_HANDSHAKE_TIMEOUT)
+                self.request.do_handshake()  # a failure is swallowed by _Server.handle_error
+                self.request.settimeout(previous)
+            super().setup()
+        except BaseException:
+            sim._track(self.request, add=False)
+            raise
 
     def finish(self) -> None:
         try:
@@ -130,7 +157,7 @@ class _Handler(BaseHTTPRequestHandler):
             endpoint=endpoint,
             headers=headers,
             body=body,
-            base_url=f"http://{headers['host']}" if headers.get("host") else sim.base_url,
+            base_url=f"{sim.scheme}://{headers['host']}" if headers.get("host") else sim.base_url,
         )
 
     def _route(self, ex: Exchange) -> None:
@@ -156,7 +183,9 @@ class _Handler(BaseHTTPRequestHandler):
 class Simulator:
     """A CometAPI-compatible, fault-injecting HTTP server running on a background thread.
 
-    Requests under ``/s/<scenario>/`` are served as that scenario; all others as ``scenario``.
+    Requests under ``/s/<scenario>/`` are served as that scenario; all others as ``scenario``. With
+    ``ssl_context`` (a server-side context holding a certificate) it serves HTTPS, and :attr:`base_url` names
+    the host ``localhost`` when bound to a loopback or wildcard address.
     """
 
     def __init__(
@@ -170,12 +199,14 @@ class Simulator:
         drip_interval: float = 1.0,
         flaky_failures: int = 2,
         huge_bytes: int = 64 * 1024 * 1024,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}; choose one of: {', '.join(SCENARIOS)}")
         self.scenario = scenario
         self.host = host
         self.port = port
+        self.ssl_context = ssl_context
         self.state = SimState(api_key, model, slow_seconds, drip_interval, flaky_failures, huge_bytes)
         self._log: list[LoggedRequest] = []
         self._lock = threading.Lock()
@@ -192,6 +223,7 @@ class Simulator:
         self.state.stop.clear()
         httpd = _Server((self.host, self.port), _Handler)
         httpd.sim = self
+        httpd.ssl_context = self.ssl_context
         self.port = httpd.server_address[1]
         self._httpd = httpd
         self._thread = threading.Thread(
@@ -240,13 +272,22 @@ class Simulator:
     # -- addresses ---------------------------------------------------------------------------------
 
     @property
+    def scheme(self) -> str:
+        """``https`` when serving TLS, else ``http``."""
+        return "http" if self.ssl_context is None else "https"
+
+    @property
     def base_url(self) -> str:
-        """``http://host:port`` serving the default scenario."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        """``http://host:port`` (TLS: ``https://localhost:port``) serving the default scenario."""
+        host = self.host
+        if self.ssl_context is not None and host in _LOCAL_HOSTS:
+            host = "localhost"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def url_for(self, scenario: str) -> str:
-        """``http://host:port/s/<scenario>``: a base URL whose requests are served as ``scenario``."""
+        """``<base_url>/s/<scenario>``: a base URL whose requests are served as ``scenario``."""
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}")
         return f"{self.base_url}/s/{scenario}"

@@ -18,7 +18,7 @@ KEY = "sk-test-0123456789abcdef"
 
 
 def _ctx(base_url: str, env: dict[str, str] | None = None, resolver=socket.getaddrinfo) -> RunContext:
-    config = resolve({"base_url": base_url, "api_key": KEY, "model": "m"}, {})
+    config = resolve({"base_url": base_url, "api_key": KEY, "model": "m"}, env or {})
     return RunContext(config=config, session=new_session(), env=env or {}, resolver=resolver)
 
 
