@@ -303,15 +303,21 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 
 def _is_protocol_error(exc: BaseException) -> bool:
+    """A malformed answer (bad status line, header, chunk framing or encoding), not a dropped connection."""
     import http.client
 
-    return any(
-        isinstance(
-            e, http.client.HTTPException | urllib3.exceptions.ProtocolError | urllib3.exceptions.DecodeError
-        )
-        and not isinstance(e, ConnectionError)
-        for e in _chain(exc)
+    chain = list(_chain(exc))
+    if any(isinstance(e, ConnectionError) for e in chain):
+        return False  # a dropped connection (RemoteDisconnected, reset) is class connect, retried
+    malformed = (
+        http.client.BadStatusLine,
+        http.client.LineTooLong,
+        urllib3.exceptions.DecodeError,
+        urllib3.exceptions.InvalidChunkLength,
+        urllib3.exceptions.HeaderParsingError,
+        UnicodeError,
     )
+    return any(isinstance(e, malformed) for e in chain)
 
 
 def _is_dns_error(exc: BaseException) -> bool:

@@ -13,14 +13,9 @@ from gate.checks import RunContext
 from gate.checks.stream import check_stream
 from gate.client import new_session
 from gate.config import resolve
-from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, SCENARIOS
+from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
 
 AUTH = ["--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL]
-
-
-def needs(*scenarios: str):
-    missing = [s for s in scenarios if s not in SCENARIOS]
-    return pytest.mark.skipif(bool(missing), reason=f"simulator lacks {missing}")
 
 
 # --- negative tests ---
@@ -35,7 +30,6 @@ def test_negative_tests_pass_when_the_service_refuses(sim, gate):
     assert sim.count("ok") == 3  # one positive request, one per negative test, none retried
 
 
-@needs("accept_any_key")
 def test_a_gateway_that_accepts_any_key_fails_negative(sim, gate):
     run = gate(
         "--base-url", sim.url_for("accept_any_key"), *AUTH, "--samples", "1", "--negative", "invalid-key"
@@ -44,7 +38,6 @@ def test_a_gateway_that_accepts_any_key_fails_negative(sim, gate):
     assert "ACCEPTED an invalid key" in run.check("negative-invalid-key")["message"]
 
 
-@needs("accept_any_model")
 def test_a_gateway_that_accepts_any_model_fails_negative(sim, gate):
     run = gate(
         "--base-url", sim.url_for("accept_any_model"), *AUTH, "--samples", "1", "--negative", "invalid-model"
@@ -102,7 +95,7 @@ def test_stream_passes_end_to_end(sim, gate):
     [
         ("stream_error_event", "upstream", "error event inside the 200 stream"),
         ("broken_stream", "protocol", "is not JSON"),
-        pytest.param("stream_no_done", "protocol", "without data: [DONE]", marks=needs("stream_no_done")),
+        ("stream_no_done", "protocol", "without data: [DONE]"),
     ],
 )
 def test_stream_failures(sim, scenario, failure_class, fragment):
@@ -111,14 +104,12 @@ def test_stream_failures(sim, scenario, failure_class, fragment):
     assert fragment in result.message
 
 
-@needs("stream_split")
 def test_stream_split_across_reads_with_comments_and_crlf(sim):
     result = _stream(sim, "stream_split")
     assert result.status == "pass", result.message
     assert result.details["comments"] >= 1 and result.details["usage"] is not None
 
 
-@needs("stream_stall")
 def test_a_stalled_stream_ends_at_the_deadline(sim):
     started = time.monotonic()
     result = _stream(sim, "stream_stall", timeout=1.0)
@@ -137,8 +128,8 @@ def test_models_lists_the_model(sim, gate):
 @pytest.mark.parametrize(
     ("scenario", "failure_class"),
     [
-        pytest.param("models_malformed", "contract", marks=needs("models_malformed")),
-        pytest.param("models_missing", "request", marks=needs("models_missing")),
+        ("models_malformed", "contract"),
+        ("models_missing", "request"),
     ],
 )
 def test_models_failures(sim, gate, scenario, failure_class):

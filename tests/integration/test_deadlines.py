@@ -10,14 +10,25 @@ import pytest
 from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
 
 AUTH = ["--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL]
+# scenario -> (exit, failure class, failing check, requests seen with --retries 0); read by the fault matrix
+DEADLINE_EXPECTED = {
+    "slow": (3, "timeout", "completion", 1),
+    "drip": (3, "timeout", "completion", 1),
+    "stall_body": (3, "timeout", "completion", 1),
+    "stream_stall": (3, "timeout", "completion", 1),
+}
 
 
-@pytest.mark.parametrize("scenario", ["slow", "drip", "stall_body"])
+@pytest.mark.parametrize("scenario", sorted(DEADLINE_EXPECTED))
 def test_deadline_holds_against_slow_dripping_and_stalled_servers(sim, gate, scenario):
+    code, failure_class, check, seen = DEADLINE_EXPECTED[scenario]
     started = time.monotonic()
-    run = gate("--base-url", sim.url_for(scenario), *AUTH, "--timeout", "1", "--retries", "0").expect_exit(3)
+    run = gate("--base-url", sim.url_for(scenario), *AUTH, "--timeout", "1", "--retries", "0").expect_exit(
+        code
+    )
     elapsed = time.monotonic() - started
-    assert run.failure_class == "timeout"
+    assert run.failure_class == failure_class and run.report["failed_check"] == check
+    assert sim.count(scenario) == seen
     assert "1 s deadline" in run.check("completion")["message"]
     # The drip scenario sends a byte every 0.3 s, so per-read timeouts alone would never fire.
     assert elapsed < 1 + 1.5, elapsed

@@ -17,7 +17,7 @@ junitparser = pytest.importorskip("junitparser")
 
 SCHEMA = xmlschema.XMLSchema(str(Path(__file__).parents[1] / "schemas" / "junit-jenkins.xsd"))
 AUTH = ["--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL]
-DEADLINE = {"slow", "drip", "stall_body"}
+DEADLINE = {"slow", "drip", "stall_body", "stream_stall"}
 ORDER = ["config", "dns", "tls", "completion", "output", "samples"]
 
 

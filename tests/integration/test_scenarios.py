@@ -16,6 +16,12 @@ EXPECTED = {
     "rerouted_model": (0, None, None, 3),
     "no_usage": (0, None, None, 3),
     "rate_limit_once": (0, None, None, 4),
+    "accept_any_key": (0, None, None, 3),
+    "accept_any_model": (0, None, None, 3),
+    "models_malformed": (0, None, None, 3),
+    "models_missing": (0, None, None, 3),
+    "stream_split": (0, None, None, 3),
+    "stream_no_done": (0, None, None, 3),
     "flaky": (0, None, None, 5),
     "auth": (1, "auth", "completion", 1),
     "forbidden": (1, "auth", "completion", 1),
@@ -49,7 +55,7 @@ EXPECTED = {
     "server_error": (3, "upstream", "completion", 3),
     "disconnect": (3, "connect", "completion", 3),
 }
-DEADLINE_SCENARIOS = {"slow", "drip", "stall_body"}  # covered in test_deadlines.py
+DEADLINE_SCENARIOS = {"slow", "drip", "stall_body", "stream_stall"}  # covered in test_deadlines.py
 
 
 def test_every_scenario_has_an_expectation():
@@ -309,3 +315,16 @@ def test_report_mode_exits_zero_but_reports_failure(sim, gate):
     ).expect_exit(0)
     assert run.report["result"] == "fail" and run.report["failure_class"] == "auth"
     assert run.report["exit_code"] == 0
+
+
+def test_fault_matrix_doc_is_current():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("fault_matrix", root / "scripts" / "fault_matrix.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (root / "docs" / "fault-matrix.md").read_text(encoding="utf-8") == module.render(), (
+        "run: python scripts/fault_matrix.py --write"
+    )
