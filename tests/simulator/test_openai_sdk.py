@@ -94,3 +94,13 @@ def test_rate_limit_once_recovers_with_sdk_retry(sim: Simulator) -> None:
         completion = client.chat.completions.create(model=DEFAULT_MODEL, messages=MESSAGES)
     assert completion.choices[0].message.content == "pong"
     assert sim.count("rate_limit_once") == 2
+
+
+@pytest.mark.parametrize("scenario", ["stream_split", "stream_no_done"])
+def test_sdk_reads_awkward_but_valid_streams(sim: Simulator, scenario: str) -> None:
+    with client_for(sim.url_for(scenario)) as client:
+        stream = client.chat.completions.create(model=DEFAULT_MODEL, messages=MESSAGES, stream=True)
+        chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "pong"
+    assert (chunks[-1].usage is not None) is (scenario == "stream_split")

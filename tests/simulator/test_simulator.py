@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import http.client
+import itertools
 import json
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,6 +62,42 @@ def raw_request(
 def sse_events(text: str) -> list[str]:
     """The ``data:`` payloads of an SSE body, in order."""
     return [line[len("data: ") :] for line in text.split("\n") if line.startswith("data: ")]
+
+
+def open_stream(
+    session: requests.Session, base: str, timeout: float | tuple[float, float] = 5.0, **fields: Any
+) -> requests.Response:
+    """POST a streaming chat completion and return the response unread (``requests`` ``stream=True``)."""
+    body = {"model": DEFAULT_MODEL, "messages": MESSAGES, "stream": True, **fields}
+    return session.post(base + "/v1/chat/completions", json=body, headers=AUTH, timeout=timeout, stream=True)
+
+
+def parse_sse(pieces: list[bytes]) -> tuple[list[str], int]:
+    """An incremental SSE parse of body pieces as read: (event data strings, comment lines).
+
+    Strict UTF-8 across piece boundaries; CRLF/LF/CR line ends (a CR ending one piece waits for a possible
+    LF); ``data:`` lines of one event joined with newlines; a blank line dispatches."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    buffer, data, events, comments = "", [], [], 0
+    for piece in pieces:
+        buffer += decoder.decode(piece)
+        while (match := re.search(r"\r\n|\r|\n", buffer)) and not (
+            match.group() == "\r" and match.end() == len(buffer)
+        ):
+            line, buffer = buffer[: match.start()], buffer[match.end() :]
+            if line == "":
+                if data:
+                    events.append("\n".join(data))
+                data = []
+            elif line.startswith(":"):
+                comments += 1
+            else:
+                name, _, value = line.partition(":")
+                if name == "data":
+                    data.append(value.removeprefix(" "))
+    decoder.decode(b"", final=True)
+    assert buffer == "" and data == [], "stream ended mid-event"
+    return events, comments
 
 
 def wait_for(predicate: Any, timeout: float = 3.0) -> None:
@@ -233,9 +276,15 @@ STATUS = {
     "broken_stream": 200,
     "stream_error_event": 200,
     "control_chars": 500,
+    "stream_split": 200,
+    "stream_no_done": 200,
+    "accept_any_key": 200,
+    "accept_any_model": 200,
+    "models_malformed": 200,
+    "models_missing": 200,
 }
 # Scenarios with their own tests (timing, framing or no response at all).
-SPECIAL = {"slow", "drip", "stall_body", "huge", "huge_chunked", "disconnect"}
+SPECIAL = {"slow", "drip", "stall_body", "huge", "huge_chunked", "disconnect", "stream_stall"}
 
 
 def test_every_scenario_is_covered() -> None:
@@ -697,3 +746,197 @@ def test_serve_forever_returns_after_stop() -> None:
     sim.serve_forever()
     assert time.monotonic() - started < 2
     stopper.join()
+
+
+def test_serve_forever_quiet_and_stops_on_ctrl_c() -> None:
+    code = (
+        "import signal\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "from gate.simulator import Simulator\n"
+        "sim = Simulator()\n"
+        "sim.start()\n"
+        "print(sim.base_url, flush=True)\n"
+        "sim.serve_forever()\n"
+        "print('closed', flush=True)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stdout is not None
+        base = proc.stdout.readline().strip()
+        with requests.Session() as session:
+            assert chat(session, base).status_code == 200
+            with pytest.raises(requests.ConnectionError):
+                chat(session, base + "/s/disconnect")
+        with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=5) as s:
+            s.sendall(b"\x16\x03\x01garbage\r\n\r\n")
+            s.recv(100)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0
+    assert out.strip() == "closed"
+    assert err == ""
+
+
+# -- stream framing faults -------------------------------------------------------------------------
+
+
+def test_stream_split_is_valid_but_awkward(sim: Simulator, session: requests.Session) -> None:
+    r = open_stream(session, sim.url_for("stream_split"))
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/event-stream")
+    pieces = list(r.iter_content(chunk_size=None))
+    raw = b"".join(pieces)
+    assert len(pieces) > 50 and max(len(p) for p in pieces) <= 7
+    # a multi-byte character is cut across reads: some piece is not UTF-8 on its own
+    assert any(not _is_utf8(p) for p in pieces)
+    # one CRLF is cut between CR and LF
+    assert any(a.endswith(b"\r") and b.startswith(b"\n") for a, b in itertools.pairwise(pieces))
+    assert b"\r\n" in raw and raw.replace(b"\r\n", b"").count(b"\n") == 0
+    assert raw.endswith(b"data: [DONE]\r\n\r\n")
+
+    events, comments = parse_sse(pieces)
+    assert comments >= 2
+    assert events[-1] == "[DONE]"
+    assert sum("\n" in e for e in events) == 1  # one event's JSON spans two data: lines
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert all(c["object"] == "chat.completion.chunk" for c in chunks)
+    assert len({c["id"] for c in chunks}) == 1
+    assert {c["system_fingerprint"] for c in chunks} == {"fp_sim_\U0001f9e9"}
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+    assert text == "pong"
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
+    # the usage chunk comes even though stream_options.include_usage was not asked for
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] == 1
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_stream_split_non_stream_and_auth(sim: Simulator, session: requests.Session) -> None:
+    body = chat(session, sim.url_for("stream_split")).json()
+    assert body["choices"][0]["message"]["content"] == "pong" and body["system_fingerprint"] is None
+    assert chat(session, sim.url_for("stream_split"), headers={}, stream=True).status_code == 401
+
+
+def test_stream_no_done(sim: Simulator, session: requests.Session) -> None:
+    r = open_stream(session, sim.url_for("stream_no_done"))
+    assert r.status_code == 200 and r.headers["Transfer-Encoding"] == "chunked"
+    events, _ = parse_sse(list(r.iter_content(chunk_size=None)))  # ends cleanly, no error
+    assert "[DONE]" not in events
+    chunks = [json.loads(e) for e in events]
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks) == "pong"
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    # clean chunked terminator: the connection is reused for the next request
+    conn = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=5)
+    try:
+        body = json.dumps({"model": DEFAULT_MODEL, "messages": MESSAGES, "stream": True})
+        conn.request("POST", "/s/stream_no_done/v1/chat/completions", body=body, headers=AUTH)
+        raw = conn.getresponse().read()
+        assert raw.endswith(b"\n\n") and b"[DONE]" not in raw
+        sock = conn.sock
+        conn.request("GET", "/s/stream_no_done/v1/models", headers=AUTH)
+        assert conn.getresponse().status == 200
+        assert conn.sock is sock is not None
+    finally:
+        conn.close()
+    assert chat(session, sim.url_for("stream_no_done")).json()["choices"][0]["message"]["content"] == "pong"
+
+
+def test_stream_stall(sim: Simulator, session: requests.Session) -> None:
+    r = open_stream(session, sim.url_for("stream_stall"), timeout=(5, 0.3))
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/event-stream")
+    reads = r.iter_content(chunk_size=None)
+    events, _ = parse_sse([next(reads)])
+    first = json.loads(events[0])
+    assert first["object"] == "chat.completion.chunk"
+    assert first["choices"][0]["delta"]["role"] == "assistant"
+    started = time.monotonic()
+    with pytest.raises(requests.ConnectionError):  # read timeout: nothing more is sent
+        next(reads)
+    assert time.monotonic() - started >= 0.3
+    # the client leaving ends the wait: the server drops the connection
+    r.close()
+    wait_for(lambda: not sim._conns, timeout=2.0)
+
+
+def test_stream_stall_stop_is_fast_and_non_stream_stalls(session: requests.Session) -> None:
+    sim = Simulator().start()
+    try:
+        r = open_stream(session, sim.url_for("stream_stall"), timeout=(5, 10))
+        reads = r.iter_content(chunk_size=None)
+        assert b"chat.completion.chunk" in next(reads)
+        started = time.monotonic()
+        sim.stop()
+        assert time.monotonic() - started < 1.0
+        with pytest.raises(requests.RequestException):  # connection cut mid-body
+            next(reads)
+        assert time.monotonic() - started < 2.0
+    finally:
+        sim.stop()
+    with Simulator() as sim:
+        conn = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=0.3)
+        try:
+            body = json.dumps({"model": DEFAULT_MODEL, "messages": MESSAGES})
+            conn.request("POST", "/s/stream_stall/v1/chat/completions", body=body, headers=AUTH)
+            resp = conn.getresponse()
+            assert resp.status == 200 and resp.getheader("Content-Length") == "500"
+            with pytest.raises(TimeoutError):
+                resp.read()
+        finally:
+            conn.close()
+
+
+# -- relaxed checks and /v1/models faults ----------------------------------------------------------
+
+
+def test_accept_any_key(sim: Simulator, session: requests.Session) -> None:
+    url = sim.url_for("accept_any_key")
+    for headers in ({}, {"Authorization": "Bearer sk-wrong"}, {"Authorization": "nonsense"}, AUTH):
+        r = chat(session, url, headers=headers)
+        assert r.status_code == 200 and r.json()["choices"][0]["message"]["content"] == "pong"
+    assert (
+        session.get(url + "/v1/models", headers={"Authorization": "Bearer x"}, timeout=5).status_code == 200
+    )
+    err = chat(session, url, headers={"Authorization": "Bearer sk-wrong"}, model="gpt-nope").json()["error"]
+    assert err["code"] == "model_not_found"
+
+
+def test_accept_any_model(sim: Simulator, session: requests.Session) -> None:
+    url = sim.url_for("accept_any_model")
+    r = chat(session, url, model="gpt-5-imaginary")
+    assert r.status_code == 200 and r.json()["model"] == "gpt-5-imaginary"
+    assert r.json()["choices"][0]["message"]["content"] == "pong"
+    events = sse_events(chat(session, url, model="claude-nope", stream=True).text)
+    assert {json.loads(e)["model"] for e in events[:-1]} == {"claude-nope"}
+    assert chat(session, url, model="gpt-5-imaginary", headers={}).status_code == 401
+
+
+def test_models_malformed(sim: Simulator, session: requests.Session) -> None:
+    url = sim.url_for("models_malformed")
+    r = session.get(url + "/v1/models", headers=AUTH, timeout=5)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/json"
+    assert r.json() == {"object": "list", "data": "not a list"}
+    assert session.get(url + "/v1/models", timeout=5).status_code == 401
+    assert chat(session, url).json()["choices"][0]["message"]["content"] == "pong"
+
+
+def test_models_missing(sim: Simulator, session: requests.Session) -> None:
+    url = sim.url_for("models_missing")
+    body = session.get(url + "/v1/models", headers=AUTH, timeout=5).json()
+    ids = [m["id"] for m in body["data"]]
+    assert DEFAULT_MODEL not in ids and f"{DEFAULT_MODEL}-2024-07-18" in ids
+    assert chat(session, url).json()["choices"][0]["message"]["content"] == "pong"
