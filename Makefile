@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean test-peers bench action-yml lint-packaging container-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +18,29 @@ demo: $(STAMP)  ## run the gate against the built-in simulator (no key, no netwo
 	$(BIN)/cometapi-smoke-gate demo
 
 test: $(STAMP)  ## lint and run the test suite
-	$(BIN)/ruff check gate tests scripts
-	$(BIN)/ruff format --check gate tests scripts
+	$(BIN)/ruff check gate tests scripts bench
+	$(BIN)/ruff format --check gate tests scripts bench
 	$(BIN)/python -m pytest
 
+test-peers: $(STAMP)  ## the gate against a real LiteLLM proxy (installs it into .venv-peers)
+	bash scripts/peers_setup.sh
+	$(BIN)/python -m pytest -m peers tests/peers
+
+bench: $(STAMP)  ## whole-process time and memory against curl and the Python floors
+	$(BIN)/python bench/bench.py
+
+action-yml: $(STAMP)  ## regenerate action.yml from gate/options.py
+	$(BIN)/python scripts/action_yml.py --write
+
+lint-packaging: $(STAMP)  ## hadolint, check-jsonschema, actionlint, shellcheck
+	bash scripts/lint_packaging.sh
+
+container-test: $(STAMP)  ## build the image with podman and run it as GitHub, GitLab and Jenkins do
+	STRICT_REPORTS=1 bash scripts/container_test.sh
+
 lint: $(STAMP)
-	$(BIN)/ruff check gate tests scripts
-	$(BIN)/ruff format --check gate tests scripts
+	$(BIN)/ruff check gate tests scripts bench
+	$(BIN)/ruff format --check gate tests scripts bench
 
 clean:
 	rm -rf $(VENV) gate-reports .pytest_cache build *.egg-info

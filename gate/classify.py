@@ -10,9 +10,11 @@ from typing import Any
 from gate.client import HttpResponse
 from gate.failures import FailureClass
 
-_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-oneapi-request-id", "cf-ray")
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-oneapi-request-id", "x-litellm-call-id", "cf-ray")
 _REQUEST_ID_IN_MESSAGE = re.compile(r"\(request id:\s*([^)\s]+)\s*\)", re.IGNORECASE)
 _RETRYABLE_STATUS = frozenset({408, 409, 429, 524})
+# Key problems some gateways answer with 400 (LiteLLM without a key database: 400 no_db_connection).
+_AUTH_CODES = frozenset({"invalid_api_key", "authentication_error", "no_db_connection", "unauthorized"})
 _QUOTA_CODES = frozenset({"insufficient_quota", "quota_exceeded", "billing_hard_limit_reached"})
 _MODEL_CODES = frozenset({"model_not_found", "invalid_model", "model_not_available"})
 _REQUEST_CODES = frozenset({"invalid_request", "invalid_request_error", "bad_request"})
@@ -105,6 +107,8 @@ def classify_status(response: HttpResponse) -> HttpFailure | None:
     error = error_object(payload)
     rid = request_id(response, error)
     code = str(error.get("code") or error.get("type") or "") if error else ""
+    if error and str(error.get("type") or "") in _AUTH_CODES:
+        code = str(error["type"])  # LiteLLM puts the status in `code` and the reason in `type`
     detail = one_line(str(error.get("message", ""))) if error else ""
     if not detail and response.body and status >= 300:
         detail = (
@@ -130,7 +134,7 @@ def classify_status(response: HttpResponse) -> HttpFailure | None:
         return fail(FailureClass.ENDPOINT, f"HTTP {status} redirect to {target} (redirects are not followed)")
     if status == 407:
         return fail(FailureClass.PROXY, f"HTTP 407 the proxy wants authentication{suffix}")
-    if status in (401, 403):
+    if status in (401, 403) or (400 <= status < 500 and code in _AUTH_CODES):
         return fail(
             FailureClass.AUTH, f"HTTP {status} {'unauthorized' if status == 401 else 'forbidden'}{suffix}"
         )

@@ -17,7 +17,7 @@ EXIT_USAGE = 2
 
 
 def _help(spec: OptionSpec) -> str:
-    default = "" if spec.default in (None, False) else f" [default: {spec.default}]"
+    default = "" if spec.default is None or spec.default is False else f" [default: {spec.default}]"
     return f"{spec.help}{default} [env: {', '.join(spec.env_vars)}]"
 
 

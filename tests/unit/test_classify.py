@@ -46,6 +46,13 @@ def err(code: str | None, message: str = "boom", type_: str = "comet_api_error")
         (200, err("upstream_error"), {}, FailureClass.UPSTREAM),
         (418, b"teapot", {}, FailureClass.REQUEST),
         (407, b"Proxy Authentication Required", {}, FailureClass.PROXY),
+        (
+            400,
+            {"error": {"message": "No connected db.", "type": "no_db_connection", "code": "400"}},
+            {},
+            FailureClass.AUTH,
+        ),
+        (400, err("invalid_api_key"), {}, FailureClass.AUTH),
     ],
 )
 def test_status_classes(status, body, headers, expected):

@@ -8,7 +8,7 @@ from gate.sse import Event, SSEParser
 
 STREAM = (
     b": keep-alive comment\r\n"
-    b"data: {\"a\": 1}\r\n\r\n"
+    b'data: {"a": 1}\r\n\r\n'
     b"event: update\n"
     b"data: line one\n"
     b"data: line two\n\n"

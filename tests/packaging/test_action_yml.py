@@ -1,0 +1,170 @@
+"""action.yml is generated from gate/options.py: its inputs and the CLI's `run` options map one to one, with
+the same defaults, and GitHub's INPUT_<NAME> variables reach the gate."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from gate.cli import run as run_command
+from gate.config import resolve
+from gate.options import OPTIONS, OPTIONS_BY_NAME
+
+yaml = pytest.importorskip("yaml", reason="PyYAML is a test dependency (the test extra)")
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPECTED_OUTPUTS = {
+    "result",
+    "decision",
+    "failure-class",
+    "latency-ms",
+    "request-id",
+    "junit-path",
+    "report-path",
+}
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("action_yml", ROOT / "scripts" / "action_yml.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def action() -> dict:
+    return yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+
+
+def _cli_options() -> dict[str, click.Option]:
+    """The `run` command's options by flag name (without the leading --)."""
+    options = {}
+    for param in run_command.params:
+        assert isinstance(param, click.Option), param
+        flags = [opt for opt in param.opts if opt.startswith("--")]
+        assert len(flags) == 1, param.opts
+        options[flags[0].removeprefix("--")] = param
+    return options
+
+
+def test_action_yml_is_the_generated_file():
+    text = (ROOT / "action.yml").read_text(encoding="utf-8")
+    assert text == _generator().render(), "run: python scripts/action_yml.py --write"
+
+
+def test_a_container_action_whose_args_only_name_the_subcommand(action):
+    assert action["runs"] == {"using": "docker", "image": "Dockerfile", "args": ["run"]}
+    assert action["name"] and action["description"]
+    assert set(action["branding"]) == {"icon", "color"}
+
+
+def test_inputs_options_and_cli_flags_map_one_to_one(action):
+    inputs = list(action["inputs"])
+    cli = _cli_options()
+    assert inputs == [spec.name for spec in OPTIONS]
+    assert list(cli) == inputs
+    for name, param in cli.items():
+        assert param.name == OPTIONS_BY_NAME[name].dest
+
+
+def test_each_input_is_read_from_the_variable_github_sets(action):
+    for name in action["inputs"]:
+        spec = OPTIONS_BY_NAME[name]
+        # GitHub: INPUT_ + the id upper-cased, spaces replaced, hyphens kept.
+        assert spec.input_var == "INPUT_" + name.replace(" ", "_").upper()
+        assert spec.env_vars[0] == spec.input_var, "INPUT_* must come right after the flag"
+
+
+def test_descriptions_required_and_quoted_defaults(action):
+    cli = _cli_options()
+    for spec in OPTIONS:
+        entry = action["inputs"][spec.name]
+        assert entry["description"] == spec.help
+        assert entry["required"] is spec.required
+        if spec.required or spec.default is None:
+            assert "default" not in entry, spec.name
+            continue
+        default = entry["default"]
+        assert isinstance(default, str), f"{spec.name}: default must be a quoted string"
+        if isinstance(spec.default, bool):
+            assert default == str(spec.default).lower()
+            assert cli[spec.name].is_flag
+        else:
+            assert default == str(spec.default)
+            shown = re.findall(r"\[default: ([^\]]*)\]", cli[spec.name].help or "")
+            assert shown in ([], [default]), (
+                f"{spec.name}: --help shows default {shown}, action.yml {default}"
+            )
+        if spec.kind == "choice":
+            assert list(cli[spec.name].type.choices) == list(spec.choices)
+            assert default in spec.choices
+    assert {name for name, entry in action["inputs"].items() if entry["required"]} == {"api-key", "model"}
+
+
+def test_action_defaults_resolve_exactly_like_the_cli_defaults(action):
+    """GitHub sets INPUT_* for every input (its default, or empty): the gate behaves as given no input."""
+    flags = {"api_key": "k" * 24, "model": "gpt-4o-mini"}
+    env = {f"INPUT_{name.upper()}": entry.get("default", "") for name, entry in action["inputs"].items()}
+    from_action = resolve(flags, env)
+    from_cli = resolve(flags, {})
+    assert dataclasses.replace(from_action, sources=None) == dataclasses.replace(from_cli, sources=None)
+    for name, entry in action["inputs"].items():
+        spec = OPTIONS_BY_NAME[name]
+        if "default" in entry:
+            assert from_action.sources[spec.dest] == spec.input_var
+
+
+def test_outputs_are_declared_for_github_output(action):
+    assert set(action["outputs"]) == EXPECTED_OUTPUTS
+    for entry in action["outputs"].values():
+        assert entry["description"]
+        assert "value" not in entry, "container actions set outputs through $GITHUB_OUTPUT"
+
+
+def test_outputs_are_the_ones_the_gate_writes(action):
+    github = pytest.importorskip("gate.github", reason="the gate does not write GitHub outputs yet")
+    assert list(action["outputs"]) == list(github.OUTPUT_NAMES)
+
+
+def test_input_env_lists_every_input_as_the_runner_sets_it(action):
+    lines = _generator().input_env(["base-url=sim://ok", "json=/github/workspace/report.json"]).splitlines()
+    values = dict(line.split("=", 1) for line in lines)
+    assert list(values) == [f"INPUT_{name.upper()}" for name in action["inputs"]]
+    assert values["INPUT_BASE-URL"] == "sim://ok"
+    assert values["INPUT_JSON"] == "/github/workspace/report.json"
+    assert values["INPUT_API-KEY"] == ""
+    assert values["INPUT_SYSTEM-PROMPT"] == action["inputs"]["system-prompt"]["default"]
+    with pytest.raises(SystemExit):
+        _generator().input_env(["no-such-input=1"])
+
+
+def test_check_mode_fails_on_drift_and_write_fixes_it(tmp_path, monkeypatch, capsys):
+    generator = _generator()
+    target = tmp_path / "action.yml"
+    monkeypatch.setattr(generator, "ACTION_PATH", target)
+    monkeypatch.setattr(generator, "ROOT", tmp_path)
+    target.write_text(generator.render().replace("Model id to request.", "stale"), encoding="utf-8")
+    assert generator.main([]) == 1
+    assert '+    description: "Model id to request."' in capsys.readouterr().out
+    assert generator.main(["--write"]) == 0
+    assert generator.main([]) == 0
+    assert generator.main(["--bogus"]) == 2
+
+
+def test_image_switch_to_a_published_image_is_kept_by_the_check(tmp_path, monkeypatch):
+    generator = _generator()
+    target = tmp_path / "action.yml"
+    monkeypatch.setattr(generator, "ACTION_PATH", target)
+    monkeypatch.setattr(generator, "ROOT", tmp_path)
+    image = "docker://ghcr.io/org/cometapi-smoke-gate@sha256:" + "0" * 64
+    assert generator.main(["--write", "--image", image]) == 0
+    assert yaml.safe_load(target.read_text(encoding="utf-8"))["runs"]["image"] == image
+    assert generator.main([]) == 0
+    assert generator.main(["--write"]) == 0
+    assert generator.current_image(target.read_text(encoding="utf-8")) == image
+    assert generator.main(["--write", "--image", "ghcr.io/no-scheme"]) == 2
