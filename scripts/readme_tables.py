@@ -61,7 +61,37 @@ def scenarios_table() -> str:
     return "\n".join(rows)
 
 
-BLOCKS = {"options": options_table, "failure-classes": failures_table, "scenarios": scenarios_table}
+def _action() -> dict:
+    import yaml  # the test extra; README tables are regenerated in a dev environment
+
+    return yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+
+
+def action_inputs_table() -> str:
+    rows = ["| input | required | default | description |", "|---|---|---|---|"]
+    for name, spec in _action()["inputs"].items():
+        default = spec.get("default")
+        shown = f"`{default}`" if default not in (None, "") else ""
+        required = "yes" if spec.get("required") else ""
+        description = " ".join(str(spec.get("description", "")).split())
+        rows.append(f"| `{name}` | {required} | {shown} | {_cell(description)} |")
+    return "\n".join(rows)
+
+
+def action_outputs_table() -> str:
+    rows = ["| output | description |", "|---|---|"]
+    for name, spec in _action()["outputs"].items():
+        rows.append(f"| `{name}` | {_cell(' '.join(str(spec.get('description', '')).split()))} |")
+    return "\n".join(rows)
+
+
+BLOCKS = {
+    "options": options_table,
+    "failure-classes": failures_table,
+    "scenarios": scenarios_table,
+    "action-inputs": action_inputs_table,
+    "action-outputs": action_outputs_table,
+}
 
 
 def render(readme: str) -> str:
