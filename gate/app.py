@@ -11,7 +11,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from gate import contract
 from gate.checks import RunContext
+from gate.checks.samples import MAX_WORKERS
 from gate.client import new_session
 from gate.config import GateConfig
 from gate.failures import ExitCode, FailureClass
@@ -123,10 +125,12 @@ def execute(
     started = dt.datetime.now(dt.UTC)
     with _target(config) as target:
         ca_bundle = str(config.ca_bundle) if config.ca_bundle else None
-        session = new_session(pool_size=min(max(config.samples - 1, 1), 8), ca_bundle=ca_bundle)
+        session = new_session(pool_size=min(max(config.samples - 1, 1), MAX_WORKERS), ca_bundle=ca_bundle)
         try:
             ctx = RunContext(config=target, session=session, env=env, rng=rng or random.Random())
+            preparing = contract.prepare()  # ~40 ms of import and compile, overlapped with the first request
             results = run_checks(ctx, on_result=lambda r: out.emit(*console.check_line(r)))
+            preparing.join()
         finally:
             session.close()
     if github is not None:

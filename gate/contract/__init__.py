@@ -4,17 +4,34 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from importlib import resources
 from typing import Any
 
+_LOCK = threading.Lock()
+
+
+def schema(name: str) -> Any:
+    return json.loads(resources.files(__package__).joinpath(f"{name}.schema.json").read_text("utf-8"))
+
 
 @functools.cache
-def _validator(name: str) -> Any:
+def _compile(name: str) -> Any:
     from jsonschema import Draft202012Validator
 
-    schema = json.loads(resources.files(__package__).joinpath(f"{name}.schema.json").read_text("utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return Draft202012Validator(schema(name))  # the schema itself is checked by tests/unit/test_contract.py
+
+
+def _validator(name: str) -> Any:
+    with _LOCK:  # one compilation even when prepare() is still running
+        return _compile(name)
+
+
+def prepare(name: str = "chat_completion") -> threading.Thread:
+    """Import jsonschema and compile `name` on a thread, e.g. while the first request is in flight."""
+    thread = threading.Thread(target=_validator, args=(name,), name="contract-prepare", daemon=True)
+    thread.start()
+    return thread
 
 
 def violations(payload: Any, name: str = "chat_completion", limit: int = 5) -> list[str]:
