@@ -113,7 +113,7 @@ def test_stream_split_across_reads_with_comments_and_crlf(sim):
 def test_a_stalled_stream_ends_at_the_deadline(sim):
     started = time.monotonic()
     result = _stream(sim, "stream_stall", timeout=1.0)
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 1 + 1.0
     assert result.failure_class == "timeout" and "stalled" in result.message
 
 

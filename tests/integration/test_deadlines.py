@@ -31,7 +31,7 @@ def test_deadline_holds_against_slow_dripping_and_stalled_servers(sim, gate, sce
     assert sim.count(scenario) == seen
     assert "1 s deadline" in run.check("completion")["message"]
     # The drip scenario sends a byte every 0.3 s, so per-read timeouts alone would never fire.
-    assert elapsed < 1 + 1.5, elapsed
+    assert elapsed < 1 + 1.0, elapsed  # the deadline plus at most one second
 
 
 def test_retry_budget_bounds_the_whole_request(sim, gate):
@@ -41,7 +41,7 @@ def test_retry_budget_bounds_the_whole_request(sim, gate):
     ).expect_exit(3)
     elapsed = time.monotonic() - started
     assert run.failure_class == "timeout"
-    assert elapsed < 2 + 1.5, elapsed
+    assert elapsed < 2 + 1.0, elapsed
     assert len(run.check("completion")["details"]["attempt_log"]) <= 3
 
 
@@ -84,4 +84,4 @@ def test_server_that_accepts_and_never_answers(gate):
         elapsed = time.monotonic() - started
     run.expect_exit(3)
     assert run.failure_class == "timeout"
-    assert elapsed < 2.5
+    assert elapsed < 1 + 1.0
