@@ -46,6 +46,17 @@ def main() -> None:
     Exit codes: 0 passed, 1 failed, 2 usage or configuration error (nothing sent),
     3 failed on a transient class (connect, timeout, rate_limit, upstream) after every retry.
     """
+    _exit_on_sigterm()
+
+
+def _exit_on_sigterm() -> None:
+    """`docker stop` sends SIGTERM, which PID 1 in a container ignores unless it handles it: exit 143 (with
+    the session and the in-process simulator closed on the way out) instead of waiting to be killed."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
 
 def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:

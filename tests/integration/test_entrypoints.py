@@ -123,3 +123,29 @@ def test_simulate_lists_scenarios():
     result = gate_process("simulate", "--list")
     assert result.returncode == 0
     assert re.search(r"^auth\s+401", result.stdout, re.MULTILINE)
+
+
+def test_sigterm_stops_a_running_gate_promptly():
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gate", "run", "--base-url", "sim://slow", "--retries", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    try:
+        proc.stdout.readline()  # the gate has started
+        time.sleep(0.5)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 143
+        assert time.monotonic() - started < 3
+    finally:
+        proc.kill()
+        proc.wait()
+        assert "Traceback" not in proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
