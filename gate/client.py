@@ -102,24 +102,26 @@ def _track(sock: socket.socket | None) -> None:
         watch.add(sock)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """Mixed into urllib3's connections: hands each socket a request uses to the current watchdog."""
+
+    sock: socket.socket | None
+
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         _track(self.sock)
 
     def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        _track(self.sock)
-        return super().request(*args, **kwargs)
+        _track(self.sock)  # a reused keep-alive connection is already connected
+        return super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _track(self.sock)
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
 
-    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        _track(self.sock)
-        return super().request(*args, **kwargs)
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
