@@ -59,7 +59,7 @@ class GitHubActions:
                 self._command(f"::add-mask::{line}")
 
     def group(self, title: str) -> None:
-        self._command(f"::group::{escape_data(title)}")
+        self._command(f"::group::{escape_data(self._safe(title))}")
 
     def end_group(self) -> None:
         self._command("::endgroup::")
@@ -72,10 +72,14 @@ class GitHubActions:
                 f"Next: {verdict.failure_class.next_step}"
             )
             title = f"smoke gate: {verdict.failure_class}"
-            self._command(f"::error title={escape_property(title)}::{escape_data(self._safe(message))}")
+            self._command(
+                f"::error title={escape_property(self._safe(title))}::{escape_data(self._safe(message))}"
+            )
         for check, text in report.warnings:
             title = f"smoke gate warning ({check})"
-            self._command(f"::warning title={escape_property(title)}::{escape_data(self._safe(text))}")
+            self._command(
+                f"::warning title={escape_property(self._safe(title))}::{escape_data(self._safe(text))}"
+            )
 
     def _safe(self, text: str) -> str:
         return self.redactor.redact(one_line(text, 1000))

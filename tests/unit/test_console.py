@@ -26,3 +26,16 @@ def test_coloured_lines_are_still_redacted():
     stream = FakeTTY()
     Console(stream, redactor, color=True).emit("FAIL  completion  [auth] key sk-secret-123456", "plain line")
     assert stream.getvalue() == "\x1b[31mFAIL\x1b[0m  completion  [auth] key ***\nplain line\n"
+
+
+def test_every_github_command_but_add_mask_is_redacted():
+    from gate.github import GitHubActions
+
+    redactor = Redactor()
+    redactor.register("endpoint")  # a key that is also a word the gate prints
+    stream = io.StringIO()
+    github = GitHubActions({"GITHUB_ACTIONS": "true"}, stream, redactor)
+    github.add_mask("endpoint")
+    github.group("gate: endpoint")
+    lines = stream.getvalue().splitlines()
+    assert lines == ["::add-mask::endpoint", "::group::gate: ***"]
