@@ -47,8 +47,9 @@ class GitHubActions:
     def active(env: Mapping[str, str]) -> bool:
         return env.get("GITHUB_ACTIONS") == "true" and not env.get("GITLAB_CI") and not env.get("JENKINS_URL")
 
-    def _command(self, text: str) -> None:
-        self.stream.write(text + "\n")
+    def _command(self, text: str, *, raw: bool = False) -> None:
+        """Every command line but add-mask passes the Redactor (its data was redacted before escaping)."""
+        self.stream.write((text if raw else self.redactor.redact(text)) + "\n")
         self.stream.flush()
 
     def add_mask(self, secret: str) -> None:
@@ -56,7 +57,7 @@ class GitHubActions:
         this is the one line the key may appear in, and the runner hides it."""
         for line in secret.splitlines() or [secret]:
             if line.strip():
-                self._command(f"::add-mask::{line}")
+                self._command(f"::add-mask::{line}", raw=True)
 
     def group(self, title: str) -> None:
         self._command(f"::group::{escape_data(self._safe(title))}")

@@ -61,7 +61,11 @@ class Redactor:
         pattern = self._pattern
         if pattern is None or not text:
             return text
-        return pattern.sub(MASK, text)
+        # Again until nothing matches: a key that contains the mask ("a***b" in "aa***bb") can re-form around
+        # it. Every pass shortens the text (each form is longer than the mask), so this ends.
+        while pattern.search(text):
+            text = pattern.sub(MASK, text)
+        return text
 
     def redact_obj(self, value: object) -> object:
         """Redact every string inside a JSON-like structure (keys included)."""

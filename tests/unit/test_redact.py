@@ -32,6 +32,13 @@ def test_every_form_is_masked(key):
         assert out.startswith("before ") and out.endswith(" after")
 
 
+def test_a_key_containing_the_mask_cannot_re_form_around_it():
+    redactor = Redactor()
+    redactor.register("ab***cd-123")
+    # one pass would turn "ab" + key + "cd-123" into the key again
+    assert redactor.redact("abab***cd-123cd-123") == "***"
+
+
 def test_unregistered_text_is_untouched_and_empty_key_ignored():
     redactor = Redactor()
     redactor.register("")
