@@ -13,6 +13,7 @@ from typing import TextIO
 
 from gate import contract
 from gate.checks import RunContext
+from gate.checks.completion import FIRST_EXCHANGE
 from gate.checks.samples import MAX_WORKERS
 from gate.client import new_session
 from gate.config import GateConfig
@@ -136,8 +137,9 @@ def execute(
     if github is not None:
         github.end_group()
     latency = ctx.state.get("latency_ms")
-    if latency is None and "first_exchange" in ctx.state and ctx.state["first_exchange"].ok:
-        first = ctx.state["first_exchange"].latency_ms
+    first_exchange = ctx.state.get(FIRST_EXCHANGE)
+    if latency is None and first_exchange is not None and first_exchange.ok:
+        first = first_exchange.latency_ms
         latency = {"p50": round(first, 1), "p95": round(first, 1), "max": round(first, 1)}
     request_ids = collect_request_ids(results, ctx.state.get("sample_request_ids", []))
     report = _report(config, results, started, latency, request_ids)

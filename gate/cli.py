@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from gate import __version__
-from gate.options import OPTIONS, OptionSpec
+from gate.options import OPTIONS, OPTIONS_BY_NAME, OptionSpec
 
 EXIT_USAGE = 2
 
@@ -71,7 +71,7 @@ def run_gate(
 ) -> int:
     """Resolve the config and run the gate; returns the exit code. Shared by `run` and `demo`."""
     from gate.app import Console, execute
-    from gate.config import ConfigError, resolve
+    from gate.config import ConfigError, raw_value, resolve
     from gate.redact import Redactor
 
     stdout = stdout or sys.stdout
@@ -79,10 +79,8 @@ def run_gate(
     redactor = Redactor()
     for secret in _candidate_secrets(flags, env):
         redactor.register(secret)
-    from gate.options import OPTIONS_BY_NAME
 
-    targets_spec = OPTIONS_BY_NAME["targets"]
-    targets_file = flags.get("targets") or next((env[v] for v in targets_spec.env_vars if env.get(v)), None)
+    targets_file, _ = raw_value(OPTIONS_BY_NAME["targets"], flags, env)
     try:
         if targets_file:
             from gate.fleet import run_fleet

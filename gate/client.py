@@ -8,6 +8,7 @@ server that drips headers or body one byte a second cannot stretch a request pas
 from __future__ import annotations
 
 import contextlib
+import http.client
 import socket
 import threading
 import time
@@ -306,8 +307,6 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _is_protocol_error(exc: BaseException) -> bool:
     """A malformed answer (bad status line, header, chunk framing or encoding), not a dropped connection."""
-    import http.client
-
     chain = list(_chain(exc))
     if any(isinstance(e, ConnectionError) for e in chain):
         return False  # a dropped connection (RemoteDisconnected, reset) is class connect, retried

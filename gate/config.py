@@ -100,7 +100,7 @@ class GateConfig:
         return replace(self, base_url=base_url, api_root=root, endpoint_host=host)
 
 
-def _raw_value(spec: OptionSpec, flags: Mapping[str, object], env: Mapping[str, str]) -> tuple[object, str]:
+def raw_value(spec: OptionSpec, flags: Mapping[str, object], env: Mapping[str, str]) -> tuple[object, str]:
     """The first set value and where it came from."""
     flag_value = flags.get(spec.dest)
     if flag_value is not None and flag_value != "":
@@ -220,7 +220,7 @@ def resolve(flags: Mapping[str, object], env: Mapping[str, str]) -> GateConfig:
     values: dict[str, object] = {}
     sources: dict[str, str] = {}
     for spec in OPTIONS:
-        raw, source = _raw_value(spec, flags, env)
+        raw, source = raw_value(spec, flags, env)
         values[spec.dest] = _convert(spec, raw, source)
         sources[spec.dest] = source
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from gate.classify import classify_status, describe_non_json, error_object, one_line, parse_json, request_id
+from gate.classify import classify_status, describe_non_json, one_line, parse_json, request_id
 from gate.client import HttpResponse, TransportError, send
 from gate.config import GateConfig
 from gate.contract import violations
@@ -122,29 +122,35 @@ def _excerpt(body: bytes) -> str:
     return text if len(text) <= DETAIL_LIMIT else text[:DETAIL_LIMIT] + "…"
 
 
-def evaluate(
-    response: HttpResponse,
-) -> tuple[FailureClass | None, str, dict[str, Any] | None, int | None, float | None]:
-    """(failure, message, payload, retry_after) for one response."""
-    failure = classify_status(response)
+@dataclass(frozen=True)
+class Evaluation:
+    """One response judged: a contract-valid payload, or the failure with what to report about it."""
+
+    failure: FailureClass | None
+    message: str
+    payload: dict[str, Any] | None
+    request_id: str | None
+    retry_after: float | None = None
+
+
+def evaluate(response: HttpResponse) -> Evaluation:
+    """Classify, parse and check one response, parsing its body once more at most."""
+    failure = classify_status(response)  # also catches an {"error": ...} body with a 2xx status
     if failure is not None:
-        return failure.failure_class, failure.message, None, failure.status, failure.retry_after_s
+        return Evaluation(
+            failure.failure_class, failure.message, None, failure.request_id, failure.retry_after_s
+        )
+    rid = request_id(response)
     try:
         payload = parse_json(response.body)
     except ValueError:
-        return FailureClass.PROTOCOL, describe_non_json(response), None, response.status, None
-    if error_object(payload) is not None:  # defensive: classify_status catches this for 2xx
-        return FailureClass.UPSTREAM, "error body with a success status", None, response.status, None
+        return Evaluation(FailureClass.PROTOCOL, describe_non_json(response), None, rid)
     problems = violations(payload)
     if problems:
-        return (
-            FailureClass.CONTRACT,
-            f"response breaks the contract: {'; '.join(problems[:3])}",
-            None,
-            response.status,
-            None,
+        return Evaluation(
+            FailureClass.CONTRACT, f"response breaks the contract: {'; '.join(problems[:3])}", None, rid
         )
-    return None, f"HTTP {response.status}", payload, response.status, None
+    return Evaluation(None, f"HTTP {response.status}", payload, rid)
 
 
 def exchange(
@@ -224,23 +230,19 @@ def _attempt(
             {},
             None,
         )
-    failure, message, payload, status, retry_after = evaluate(response)
-    try:
-        rid = request_id(response, error_object(parse_json(response.body)) if failure else None)
-    except ValueError:
-        rid = request_id(response)
-    detail = "" if failure is None else _excerpt(response.body)
+    judged = evaluate(response)
+    detail = "" if judged.failure is None else _excerpt(response.body)
     return _AttemptResult(
-        failure,
-        one_line(message, 400),
-        status,
-        rid,
+        judged.failure,
+        one_line(judged.message, 400),
+        response.status,
+        judged.request_id,
         response.elapsed_ms,
         response.ttfb_ms,
-        payload,
+        judged.payload,
         detail,
         dict(response.headers),
-        retry_after,
+        judged.retry_after,
     )
 
 

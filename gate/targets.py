@@ -201,4 +201,4 @@ def render_summary(named: Sequence[tuple[str, RunReport]]) -> str:
         text = summary.render(report)
         demoted = "\n".join(("#" + line if line.startswith("##") else line) for line in text.splitlines())
         sections += [f"### Target `{summary.cell(name, 64)}`", "", demoted, ""]
-    return summary._fit("\n".join(sections) + "\n")
+    return summary.fit("\n".join(sections) + "\n")

@@ -165,10 +165,11 @@ def render(report: RunReport) -> str:
         lines += ["> Rollback verification: the same smoke test, run again against the rolled-back path.", ""]
     lines += _decision_record(report)
     lines.append("")
-    return _fit("\n".join(lines) + "\n")
+    return fit("\n".join(lines) + "\n")
 
 
-def _fit(text: str) -> str:
+def fit(text: str) -> str:
+    """Cut a summary to MAX_BYTES on a line boundary, saying so."""
     data = text.encode("utf-8")
     if len(data) <= MAX_BYTES:
         return text

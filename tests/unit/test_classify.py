@@ -108,10 +108,10 @@ def test_retry_after_forms():
     ],
 )
 def test_success_bodies_that_are_not_completions(body, headers, expected, fragment):
-    failure, message, payload, _, _ = evaluate(response(200, body, headers))
-    assert failure is expected
-    assert fragment in message
-    assert payload is None
+    judged = evaluate(response(200, body, headers))
+    assert judged.failure is expected
+    assert fragment in judged.message
+    assert judged.payload is None
 
 
 def test_minimal_cometapi_body_meets_the_contract():
@@ -124,8 +124,8 @@ def test_minimal_cometapi_body_meets_the_contract():
             {"index": 0, "message": {"role": "assistant", "content": "pong"}, "finish_reason": "stop"}
         ],
     }
-    failure, _, payload, _, _ = evaluate(response(200, body))
-    assert failure is None and payload["choices"][0]["message"]["content"] == "pong"
+    judged = evaluate(response(200, body))
+    assert judged.failure is None and judged.payload["choices"][0]["message"]["content"] == "pong"
 
 
 def test_transient_classes_and_exit_codes_are_stable():

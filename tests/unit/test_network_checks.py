@@ -33,7 +33,8 @@ def test_dns_failure_is_class_dns():
 
 def test_dns_success_lists_addresses():
     result = check_dns(_ctx("https://localhost:9"))
-    assert (result.status == "pass" and "127.0.0.1" in result.message) or "::1" in result.message
+    assert result.status == "pass"
+    assert "127.0.0.1" in result.message or "::1" in result.message
 
 
 def test_plain_http_on_loopback_skips_tls():
