@@ -1,103 +1,37 @@
-"""One gate run from a validated config to an exit code: the flow of DESIGN.md, stage by stage."""
+"""One gate run from a resolved config to a published report: the flow of DESIGN.md, stage by stage.
+
+resolve (config.py) -> for each target: plan and run the checks (runner.py), decide (verdict.py) -> publish
+once (publish.py) -> exit code. One target and several take the same path; several run concurrently and
+print their logs as blocks, in file order.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
+import io
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import TextIO
 
 from gate import contract
 from gate.checks import RunContext
-from gate.checks.completion import FIRST_EXCHANGE
 from gate.checks.samples import MAX_WORKERS
 from gate.client import new_session
-from gate.config import GateConfig
-from gate.failures import ExitCode, FailureClass
+from gate.config import GateConfig, RunConfig, RunSettings, Target
 from gate.github import GitHubActions
-from gate.redact import Redactor
-from gate.report import RunReport, collect_request_ids
-from gate.reporters import console, json_report, junit, summary
-from gate.results import CheckResult, Status
+from gate.publish import Artifact, default_artifacts, publish
+from gate.report import RunReport, TargetReport, run_report, target_report
+from gate.reporters import console
 from gate.runner import run_checks
-from gate.verdict import decide
+from gate.terminal import Console
 
-Render = Callable[[RunReport], str]
-
-
-class Console:
-    """Writes lines to a stream, each through the Redactor first; colour only on a terminal."""
-
-    def __init__(self, stream: TextIO, redactor: Redactor, color: bool = False) -> None:
-        self.stream = stream
-        self.redactor = redactor
-        self.color = color
-
-    @staticmethod
-    def wants_color(stream: TextIO, env: Mapping[str, str]) -> bool:
-        """Colour on a TTY unless NO_COLOR is set (https://no-color.org); never in files or pipes."""
-        if "NO_COLOR" in env or env.get("TERM") == "dumb":
-            return False
-        isatty = getattr(stream, "isatty", None)
-        return bool(isatty and isatty())
-
-    def emit(self, *lines: str) -> None:
-        for line in lines:
-            text = self.redactor.redact(line)
-            self.stream.write((console.colorize(text) if self.color else text) + "\n")
-        self.stream.flush()
-
-
-@dataclass(frozen=True)
-class Artifact:
-    """A file the gate writes; `write` is replaceable so tests can force a leak past the Redactor."""
-
-    path: Path
-    render: Render
-    append: bool = False
-    write: Callable[[Path, str], None] | None = None
-
-    def save(self, text: str) -> None:
-        if self.write is not None:
-            self.write(self.path, text)
-        elif self.append:
-            append_text(self.path, text)
-        else:
-            write_text(self.path, text)
-
-
-def write_text(path: Path, text: str) -> None:
-    """Replace the file atomically, so a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def append_text(path: Path, text: str) -> None:
-    """Append (the step summary file is shared by every step of a job: never overwrite it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(text)
-
-
-def default_artifacts(config: GateConfig) -> list[Artifact]:
-    artifacts = []
-    if config.json is not None:
-        artifacts.append(Artifact(config.json, json_report.render))
-    if config.junit is not None:
-        artifacts.append(Artifact(config.junit, junit.render))
-    if config.summary is not None:
-        artifacts.append(Artifact(config.summary, summary.render, append=True))
-    return artifacts
+MAX_CONCURRENT_TARGETS = 8
+Emit = Callable[..., None]
 
 
 @contextmanager
-def _target(config: GateConfig) -> Iterator[GateConfig]:
+def _live(config: GateConfig) -> Iterator[GateConfig]:
     """The config to run against: for sim://<scenario>, a simulator started in-process on a free port."""
     if config.sim_scenario is None:
         yield config
@@ -108,84 +42,78 @@ def _target(config: GateConfig) -> Iterator[GateConfig]:
         yield config.with_base_url(sim.base_url)
 
 
+def run_target(
+    target: Target, settings: RunSettings, env: Mapping[str, str], emit: Emit, rng: random.Random
+) -> TargetReport:
+    """Plan and run one target's checks, each result emitted as it ends."""
+    config = target.config
+    emit(*console.header(config))
+    started = dt.datetime.now(dt.UTC)
+    with _live(config) as live:
+        ca_bundle = str(config.ca_bundle) if config.ca_bundle else None
+        session = new_session(pool_size=min(max(config.samples - 1, 1), MAX_WORKERS), ca_bundle=ca_bundle)
+        try:
+            ctx = RunContext(config=live, session=session, env=env, rng=rng)
+            preparing = contract.prepare()  # ~40 ms of import and compile, overlapped with the first request
+            results = run_checks(ctx, on_result=lambda r: emit(*console.check_line(r)))
+            preparing.join()
+        finally:
+            session.close()
+    return target_report(target.name, config, results, started, settings.mode)
+
+
+def _run_several(
+    run: RunConfig, env: Mapping[str, str], out: Console, rng: random.Random
+) -> list[TargetReport]:
+    """Every target concurrently; each one's log printed as a block, in file order, ending in its status."""
+    seeds = [rng.random() for _ in run.targets]
+
+    def one(item: tuple[Target, float]) -> tuple[TargetReport, str]:
+        target, seed = item
+        buffer = Console(io.StringIO(), out.redactor)
+        report = run_target(target, run.settings, env, buffer.emit, random.Random(seed))
+        return report, buffer.stream.getvalue()  # type: ignore[attr-defined]
+
+    workers = min(len(run.targets), MAX_CONCURRENT_TARGETS)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="target") as pool:
+        finished = list(pool.map(one, zip(run.targets, seeds, strict=True)))
+    for report, log in finished:
+        out.emit(
+            f"=== target {report.name} ===", *log.rstrip("\n").split("\n"), console.target_status(report), ""
+        )
+    return [report for report, _ in finished]
+
+
 def execute(
-    config: GateConfig,
+    run: RunConfig,
     out: Console,
     env: Mapping[str, str],
     *,
     artifacts: Sequence[Artifact] | None = None,
     rng: random.Random | None = None,
-) -> tuple[RunReport, ExitCode]:
-    """Run the checks, write every artifact through the Redactor, scan them, and decide the exit code."""
-    out.redactor.register(config.api_key)
+) -> RunReport:
+    """Run every target, then publish every artifact through the Redactor; the report carries the verdict."""
+    rng = rng or random.Random()
+    for target in run.targets:
+        out.redactor.register(target.config.api_key)
     github = GitHubActions(env, out.stream, out.redactor) if GitHubActions.active(env) else None
+    several = run.several
     if github is not None:
-        github.add_mask(config.api_key)
-        github.group(f"cometapi-smoke-gate: {config.environment}")
-    out.emit(*console.header(config))
+        for target in run.targets:
+            github.add_mask(target.config.api_key)
+    if several:
+        names = ", ".join(t.name or "" for t in run.targets)
+        out.emit(f"cometapi-smoke-gate: {len(run.targets)} targets: {names}")
+    if github is not None:
+        title = "targets" if several else run.targets[0].config.environment
+        github.group(f"cometapi-smoke-gate: {title}")
     started = dt.datetime.now(dt.UTC)
-    with _target(config) as target:
-        ca_bundle = str(config.ca_bundle) if config.ca_bundle else None
-        session = new_session(pool_size=min(max(config.samples - 1, 1), MAX_WORKERS), ca_bundle=ca_bundle)
-        try:
-            ctx = RunContext(config=target, session=session, env=env, rng=rng or random.Random())
-            preparing = contract.prepare()  # ~40 ms of import and compile, overlapped with the first request
-            results = run_checks(ctx, on_result=lambda r: out.emit(*console.check_line(r)))
-            preparing.join()
-        finally:
-            session.close()
+    if several:
+        reports = _run_several(run, env, out, rng)
+    else:
+        reports = [run_target(run.targets[0], run.settings, env, out.emit, rng)]
     if github is not None:
         github.end_group()
-    latency = ctx.state.get("latency_ms")
-    first_exchange = ctx.state.get(FIRST_EXCHANGE)
-    if latency is None and first_exchange is not None and first_exchange.ok:
-        first = first_exchange.latency_ms
-        latency = {"p50": round(first, 1), "p95": round(first, 1), "max": round(first, 1)}
-    request_ids = collect_request_ids(results, ctx.state.get("sample_request_ids", []))
-    report = _report(config, results, started, latency, request_ids)
-    chosen = default_artifacts(config) if artifacts is None else list(artifacts)
-    _write_all(report, chosen, out.redactor)
-    leaked = [a.path for a in chosen if out.redactor.scan_and_scrub(a.path)]
-    if leaked:
-        leak = CheckResult(
-            "leak-scan",
-            Status.FAIL,
-            f"the API key was found in {', '.join(map(str, leaked))} and scrubbed",
-            failure_class=FailureClass.LEAK,
-        )
-        report = _report(config, [*results, leak], started, latency, request_ids)
-        _write_all(report, [replace(a, write=None) for a in chosen], out.redactor)
-        out.emit(*console.check_line(leak))
-    out.emit(*console.footer(report))
-    for artifact in chosen:
-        out.emit(f"  wrote      : {artifact.path}")
-    if github is not None:
-        github.annotate(report)
-        outputs_file = github.write_outputs(report, config.junit, config.json)
-        if outputs_file is not None:
-            out.redactor.scan_and_scrub(outputs_file)
-        github.give_to_workspace_owner([a.path for a in chosen])
-    return report, report.verdict.exit_code
-
-
-def _report(
-    config: GateConfig,
-    results: Sequence[CheckResult],
-    started: dt.datetime,
-    latency: dict[str, float] | None,
-    request_ids: tuple[str, ...],
-) -> RunReport:
-    return RunReport(
-        config=config,
-        results=tuple(results),
-        verdict=decide(results, config.mode),
-        started_at=started,
-        completed_at=dt.datetime.now(dt.UTC),
-        latency_ms=latency,
-        request_ids=request_ids,
-    )
-
-
-def _write_all(report: RunReport, artifacts: Sequence[Artifact], redactor: Redactor) -> None:
-    for artifact in artifacts:
-        artifact.save(redactor.redact(artifact.render(report)))
+    report = run_report(run.settings, reports, (), started)
+    chosen = default_artifacts(run.settings) if artifacts is None else list(artifacts)
+    return publish(report, chosen, out, github)

@@ -9,6 +9,7 @@ from typing import Any
 
 from gate.client import HttpResponse
 from gate.failures import FailureClass
+from gate.text import decode, one_line
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-oneapi-request-id", "x-litellm-call-id", "cf-ray")
 _REQUEST_ID_IN_MESSAGE = re.compile(r"\(request id:\s*([^)\s]+)\s*\)", re.IGNORECASE)
@@ -34,14 +35,27 @@ class HttpFailure:
         return self.failure_class.transient
 
 
-def one_line(text: str, limit: int = 240) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def parse_json(body: bytes) -> Any:
     """The decoded JSON, or raise ValueError."""
     return json.loads(body.decode("utf-8"))
+
+
+def try_parse(body: bytes) -> Any:
+    """The decoded JSON, or NOT_JSON: the one parse of a response body, shared by every judge of it."""
+    if not body:
+        return NOT_JSON
+    try:
+        return parse_json(body)
+    except ValueError:
+        return NOT_JSON
+
+
+class _NotJson:
+    def __repr__(self) -> str:
+        return "NOT_JSON"
+
+
+NOT_JSON: Any = _NotJson()
 
 
 def error_object(payload: Any) -> dict[str, Any] | None:
@@ -97,13 +111,11 @@ def _looks_like_html(response: HttpResponse) -> bool:
     return "html" in content_type or head.startswith((b"<!doctype", b"<html"))
 
 
-def classify_status(response: HttpResponse) -> HttpFailure | None:
-    """A failure for any non-2xx answer (and for a 2xx that carries an error body), else None."""
+def classify_status(response: HttpResponse, payload: Any) -> HttpFailure | None:
+    """A failure for any non-2xx answer (and for a 2xx that carries an error body), else None.
+
+    `payload` is the body's one parse (`try_parse`), NOT_JSON when it is not JSON."""
     status = response.status
-    try:
-        payload = parse_json(response.body) if response.body else None
-    except ValueError:
-        payload = None
     error = error_object(payload)
     rid = request_id(response, error)
     code = str(error.get("code") or error.get("type") or "") if error else ""
@@ -111,11 +123,7 @@ def classify_status(response: HttpResponse) -> HttpFailure | None:
         code = str(error["type"])  # LiteLLM puts the status in `code` and the reason in `type`
     detail = one_line(str(error.get("message", ""))) if error else ""
     if not detail and response.body and status >= 300:
-        detail = (
-            "HTML page"
-            if _looks_like_html(response)
-            else one_line(response.body[:200].decode("utf-8", "replace"))
-        )
+        detail = "HTML page" if _looks_like_html(response) else one_line(decode(response.body, 200))
     suffix = f": {detail}" if detail else ""
     retry_after = retry_after_seconds(response.headers)
 

@@ -11,9 +11,8 @@ from typing import Any
 import click
 
 from gate import __version__
-from gate.options import OPTIONS, OPTIONS_BY_NAME, OptionSpec
-
-EXIT_USAGE = 2
+from gate.failures import ExitCode
+from gate.options import OPTIONS, OptionSpec
 
 
 def _help(spec: OptionSpec) -> str:
@@ -56,7 +55,7 @@ def _exit_on_sigterm() -> None:
     import threading
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(ExitCode.TERMINATED))
 
 
 def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
@@ -69,30 +68,24 @@ def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> l
 def run_gate(
     flags: Mapping[str, object], env: Mapping[str, str], *, stdout: Any = None, stderr: Any = None
 ) -> int:
-    """Resolve the config and run the gate; returns the exit code. Shared by `run` and `demo`."""
-    from gate.app import Console, execute
-    from gate.config import ConfigError, raw_value, resolve
+    """Resolve the config once and run the gate; returns the exit code. Shared by `run` and `demo`."""
+    from gate.app import execute
+    from gate.config import ConfigError, resolve
     from gate.redact import Redactor
+    from gate.terminal import Console
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     redactor = Redactor()
     for secret in _candidate_secrets(flags, env):
         redactor.register(secret)
-
-    targets_file, _ = raw_value(OPTIONS_BY_NAME["targets"], flags, env)
     try:
-        if targets_file:
-            from gate.fleet import run_fleet
-
-            return int(run_fleet(Path(str(targets_file)), flags, env, redactor, stdout))
-        config = resolve(flags, env)
+        run = resolve(flags, env, redactor.register)
     except ConfigError as exc:
         Console(stderr, redactor).emit(f"cometapi-smoke-gate: configuration error [config]: {exc}")
-        return EXIT_USAGE
+        return int(ExitCode.USAGE)
     console = Console(stdout, redactor, color=Console.wants_color(stdout, env))
-    _, code = execute(config, console, env)
-    return int(code)
+    return int(execute(run, console, env).verdict.exit_code)
 
 
 @main.command()

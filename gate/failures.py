@@ -34,12 +34,13 @@ from dataclasses import dataclass
 
 
 class ExitCode(enum.IntEnum):
-    """Process exit codes: pipelines branch on these."""
+    """Process exit codes: pipelines branch on these (README, "Exit codes")."""
 
-    PASSED = 0
-    FAILED = 1
-    USAGE = 2
-    TRANSIENT = 3
+    PASSED = 0  # every check passed (warnings allowed), or --mode report
+    FAILED = 1  # the integration is broken: a permanent class (auth, endpoint, request, contract, ...)
+    USAGE = 2  # usage or configuration error: nothing was sent
+    TRANSIENT = 3  # only transient classes (connect, timeout, rate_limit, upstream) after every retry
+    TERMINATED = 143  # stopped by SIGTERM (128 + 15, as shells report it), e.g. `docker stop`
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from gate.redact import Redactor
 from gate.report import RunReport
-from gate.reporters.text import one_line
+from gate.text import one_line
 
 OUTPUT_NAMES = (
     "result",
@@ -65,31 +65,32 @@ class GitHubActions:
     def end_group(self) -> None:
         self._command("::endgroup::")
 
-    def annotate(self, report: RunReport) -> None:
-        verdict = report.verdict
-        if verdict.failure_class is not None:
-            failed = report.first_failure
-            message = f"{verdict.failure_class.info.title}: {failed.message if failed else ''}. " + (
-                f"Next: {verdict.failure_class.next_step}"
-            )
-            title = f"smoke gate: {verdict.failure_class}"
+    def annotate(self, run: RunReport) -> None:
+        """An ::error for each failing target (and run-level check), a ::warning for each warning."""
+        failures = [(t.name, t.verdict.failure_class, t.first_failure) for t in run.targets]
+        failures += [(None, r.failure_class, r) for r in run.run_results]
+        for name, failure_class, failed in failures:
+            if failure_class is None or failed is None or not failed.failed:
+                continue
+            where = f" ({name})" if name else ""
+            message = f"{failure_class.info.title}{where}: {failed.message}. Next: {failure_class.next_step}"
+            title = f"smoke gate: {failure_class}{where}"
             self._command(
                 f"::error title={escape_property(self._safe(title))}::{escape_data(self._safe(message))}"
             )
-        for check, text in report.warnings:
-            title = f"smoke gate warning ({check})"
-            self._command(
-                f"::warning title={escape_property(self._safe(title))}::{escape_data(self._safe(text))}"
-            )
+        for target in run.targets:
+            where = f"{target.name}/" if target.name else ""
+            for check, text in target.warnings:
+                title = f"smoke gate warning ({where}{check})"
+                self._command(
+                    f"::warning title={escape_property(self._safe(title))}::{escape_data(self._safe(text))}"
+                )
 
     def _safe(self, text: str) -> str:
         return self.redactor.redact(one_line(text, 1000))
 
-    def write_outputs(self, report: RunReport, junit: Path | None, json_path: Path | None) -> Path | None:
+    def write_outputs(self, values: Mapping[str, str]) -> Path | None:
         """Append the step outputs to $GITHUB_OUTPUT; multi-line values get a random heredoc delimiter."""
-        return self.write_values(outputs(report, junit, json_path))
-
-    def write_values(self, values: Mapping[str, str]) -> Path | None:
         target = self.env.get("GITHUB_OUTPUT")
         if not target:
             return None
@@ -132,15 +133,18 @@ class GitHubActions:
                 current = current.parent
 
 
-def outputs(report: RunReport, junit: Path | None, json_path: Path | None) -> dict[str, str]:
-    verdict = report.verdict
-    latency = report.latency_ms["p50"] if report.latency_ms else None
+def outputs(run: RunReport) -> dict[str, str]:
+    """The step outputs: the run's verdict, and latency and request id of the target it speaks of (the
+    first that failed, else the first)."""
+    verdict = run.verdict
+    focus = run.focus
+    latency = focus.latency.p50 if focus.latency else None
     return {
         "result": verdict.result,
         "decision": verdict.decision,
         "failure-class": verdict.failure_class.value if verdict.failure_class else "",
         "latency-ms": f"{latency:.0f}" if latency is not None else "",
-        "request-id": report.request_ids[0] if report.request_ids else "",
-        "junit-path": str(junit) if junit else "",
-        "report-path": str(json_path) if json_path else "",
+        "request-id": focus.request_ids[0] if focus.request_ids else "",
+        "junit-path": str(run.settings.junit or ""),
+        "report-path": str(run.settings.json or ""),
     }

@@ -27,6 +27,11 @@ class OptionSpec:
     extra_help: str = field(default="", compare=False)
 
     @property
+    def run_wide(self) -> bool:
+        """One value for the whole run (reports, mode, decision record), never set per target."""
+        return self.name in RUN_WIDE
+
+    @property
     def flag(self) -> str:
         return f"--{self.name}"
 
@@ -49,6 +54,20 @@ def _env(name: str, *, cometapi: bool = False) -> tuple[str, ...]:
     return (f"COMETAPI_{upper}", f"GATE_{upper}") if cometapi else (f"GATE_{upper}",)
 
 
+# Options that belong to the run, not to one target: a targets file cannot set them.
+RUN_WIDE = frozenset(
+    {
+        "targets",
+        "json",
+        "junit",
+        "summary",
+        "mode",
+        "phase",
+        "change-id",
+        "deployment-version",
+        "config-version",
+    }
+)
 DEFAULT_BASE_URL = "https://api.cometapi.com"
 DEFAULT_SYSTEM_PROMPT = "Reply with exactly the word: pong"
 

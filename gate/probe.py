@@ -6,18 +6,19 @@ import json
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
 
-from gate.classify import classify_status, describe_non_json, one_line, parse_json, request_id
-from gate.client import HttpResponse, TransportError, send
+from gate.classify import NOT_JSON, classify_status, describe_non_json, request_id, try_parse
+from gate.client import HttpResponse, TransportError
 from gate.config import GateConfig
 from gate.contract import violations
+from gate.endpoint import call, completion_body
 from gate.failures import FailureClass
-from gate.reporters.text import clean
 from gate.retry import RetryPolicy
+from gate.text import clean, decode, one_line
 
 DETAIL_LIMIT = 2000
 
@@ -80,28 +81,6 @@ class Exchange:
         return usage if isinstance(usage, dict) else None
 
 
-def completion_body(config: GateConfig, model: str | None = None, stream: bool = False) -> bytes:
-    body = {
-        "model": model or config.model,
-        "messages": [
-            {"role": "system", "content": config.system_prompt},
-            {"role": "user", "content": config.prompt},
-        ],
-        "temperature": config.temperature,
-        config.token_param: config.max_tokens,
-        "stream": stream,
-    }
-    return json.dumps(body).encode("utf-8")
-
-
-def headers_for(api_key: str) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {api_key}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-    }
-
-
 def _clean_strings(value: Any) -> Any:
     if isinstance(value, str):
         return clean(value)
@@ -112,13 +91,13 @@ def _clean_strings(value: Any) -> Any:
     return value
 
 
-def _excerpt(body: bytes) -> str:
+def _excerpt(body: bytes, payload: Any) -> str:
     """The start of a failed response's body for diagnostics; JSON is re-serialised so escaped control
     characters become real ones that the reporters can strip."""
-    try:
-        text = json.dumps(_clean_strings(parse_json(body)), ensure_ascii=False)
-    except ValueError:
-        text = clean(body[: DETAIL_LIMIT + 1].decode("utf-8", "replace"))
+    if payload is NOT_JSON:
+        text = clean(decode(body, DETAIL_LIMIT + 1))
+    else:
+        text = json.dumps(_clean_strings(payload), ensure_ascii=False)
     return text if len(text) <= DETAIL_LIMIT else text[:DETAIL_LIMIT] + "…"
 
 
@@ -131,24 +110,41 @@ class Evaluation:
     payload: dict[str, Any] | None
     request_id: str | None
     retry_after: float | None = None
+    excerpt: str = ""
 
 
 def evaluate(response: HttpResponse) -> Evaluation:
-    """Classify, parse and check one response, parsing its body once more at most."""
-    failure = classify_status(response)  # also catches an {"error": ...} body with a 2xx status
+    """Classify, parse and check one response; its body is parsed exactly once."""
+    payload = try_parse(response.body)
+    failure = classify_status(response, payload)  # also catches an {"error": ...} body with a 2xx status
     if failure is not None:
         return Evaluation(
-            failure.failure_class, failure.message, None, failure.request_id, failure.retry_after_s
+            failure.failure_class,
+            failure.message,
+            None,
+            failure.request_id,
+            failure.retry_after_s,
+            _excerpt(response.body, payload),
         )
     rid = request_id(response)
-    try:
-        payload = parse_json(response.body)
-    except ValueError:
-        return Evaluation(FailureClass.PROTOCOL, describe_non_json(response), None, rid)
+    if payload is NOT_JSON:
+        return Evaluation(
+            FailureClass.PROTOCOL,
+            describe_non_json(response),
+            None,
+            rid,
+            None,
+            _excerpt(response.body, payload),
+        )
     problems = violations(payload)
     if problems:
         return Evaluation(
-            FailureClass.CONTRACT, f"response breaks the contract: {'; '.join(problems[:3])}", None, rid
+            FailureClass.CONTRACT,
+            f"response breaks the contract: {'; '.join(problems[:3])}",
+            None,
+            rid,
+            None,
+            _excerpt(response.body, payload),
         )
     return Evaluation(None, f"HTTP {response.status}", payload, rid)
 
@@ -168,14 +164,13 @@ def exchange(
     rng = rng or random.Random()
     started = time.monotonic()
     body = completion_body(config, model)
-    headers = headers_for(api_key or config.api_key)
     attempts: list[Attempt] = []
     waited = 0.0
     while True:
         number = len(attempts) + 1
         remaining = policy.budget_s - (time.monotonic() - started)
         timeout = max(min(config.timeout, remaining), 0.05)
-        result = _attempt(config, session, headers, body, timeout)
+        result = _attempt(config, session, api_key, body, timeout)
         attempts.append(Attempt(number, result.http_status, result.failure, result.latency_ms or 0.0, waited))
         if result.failure is None or not result.failure.transient or number > policy.retries:
             return _with_attempts(result, attempts)
@@ -204,18 +199,11 @@ class _AttemptResult:
 
 
 def _attempt(
-    config: GateConfig, session: requests.Session, headers: dict[str, str], body: bytes, timeout: float
+    config: GateConfig, session: requests.Session, api_key: str | None, body: bytes, timeout: float
 ) -> _AttemptResult:
     try:
-        response = send(
-            session,
-            "POST",
-            config.chat_url,
-            headers=headers,
-            body=body,
-            connect_timeout=config.connect_timeout,
-            timeout=timeout,
-            max_bytes=config.max_response_bytes,
+        response = call(
+            config, session, "POST", "/chat/completions", body=body, api_key=api_key, timeout=timeout
         )
     except TransportError as error:
         return _AttemptResult(
@@ -231,7 +219,6 @@ def _attempt(
             None,
         )
     judged = evaluate(response)
-    detail = "" if judged.failure is None else _excerpt(response.body)
     return _AttemptResult(
         judged.failure,
         one_line(judged.message, 400),
@@ -240,7 +227,7 @@ def _attempt(
         response.elapsed_ms,
         response.ttfb_ms,
         judged.payload,
-        detail,
+        judged.excerpt,
         dict(response.headers),
         judged.retry_after,
     )
@@ -262,6 +249,4 @@ def _with_attempts(result: _AttemptResult, attempts: list[Attempt]) -> Exchange:
 
 
 def _replace_message(ex: Exchange, message: str) -> Exchange:
-    from dataclasses import replace
-
     return replace(ex, message=message)

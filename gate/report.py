@@ -1,30 +1,31 @@
-"""The run report: one data model every reporter renders (none of them re-decides pass or fail)."""
+"""The run report: one data model every reporter renders (none of them re-decides pass or fail).
+
+A `RunReport` holds one `TargetReport` per target (one for a plain run), the run-level checks (the leak
+scan) and the run's verdict. Reporters render both shapes from it: one target as before, several as a fleet.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 from gate import __version__
-from gate.config import GateConfig
-from gate.results import CheckResult
-from gate.verdict import Verdict
+from gate.config import GateConfig, RunSettings
+from gate.results import CheckResult, Latency
+from gate.verdict import Verdict, decide, decide_run
 
 SCHEMA_VERSION = "1"
 
 
 @dataclass(frozen=True)
-class RunReport:
+class TargetReport:
+    name: str | None
     config: GateConfig
     results: tuple[CheckResult, ...]
     verdict: Verdict
     started_at: dt.datetime
     completed_at: dt.datetime
-    latency_ms: dict[str, float] | None
-    request_ids: tuple[str, ...]
-    version: str = __version__
 
     @property
     def duration_ms(self) -> float:
@@ -35,23 +36,91 @@ class RunReport:
         return next((r for r in self.results if r.failed), None)
 
     @property
+    def latency(self) -> Latency | None:
+        """The last figures a check measured (samples, over every positive request, wins over completion)."""
+        return next((r.latency for r in reversed(self.results) if r.latency is not None), None)
+
+    @property
+    def request_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(rid for r in self.results for rid in r.request_ids))
+
+    @property
     def warnings(self) -> list[tuple[str, str]]:
         return [(r.id, w) for r in self.results for w in r.warnings]
 
-
-def collect_request_ids(results: Sequence[CheckResult], extra: Sequence[str] = ()) -> tuple[str, ...]:
-    ids: list[str] = []
-    for result in results:
-        rid = result.details.get("request_id") if result.details else None
-        if rid and rid not in ids:
-            ids.append(str(rid))
-    for rid in extra:
-        if rid not in ids:
-            ids.append(rid)
-    return tuple(ids)
+    def result(self, check_id: str) -> CheckResult | None:
+        return next((r for r in self.results if r.id == check_id), None)
 
 
-def public_config(config: GateConfig) -> dict[str, Any]:
+def target_report(
+    name: str | None,
+    config: GateConfig,
+    results: Sequence[CheckResult],
+    started: dt.datetime,
+    mode: str,
+) -> TargetReport:
+    results = tuple(results)
+    return TargetReport(name, config, results, decide(results, mode), started, dt.datetime.now(dt.UTC))
+
+
+@dataclass(frozen=True)
+class RunReport:
+    settings: RunSettings
+    targets: tuple[TargetReport, ...]
+    run_results: tuple[CheckResult, ...]
+    verdict: Verdict
+    started_at: dt.datetime
+    completed_at: dt.datetime
+    version: str = __version__
+
+    @property
+    def several(self) -> bool:
+        return self.settings.targets is not None or len(self.targets) > 1
+
+    @property
+    def focus(self) -> TargetReport:
+        """The target a one-line output speaks of: the first that failed, else the first."""
+        failing = next((t for t in self.targets if not t.verdict.passed), None)
+        return failing or self.targets[0]
+
+    @property
+    def failure(self) -> CheckResult | None:
+        """The check that decided a failed run."""
+        if self.verdict.passed:
+            return None
+        failing = next((t.first_failure for t in self.targets if t.first_failure), None)
+        return failing or next((r for r in self.run_results if r.failed), None)
+
+    @property
+    def duration_ms(self) -> float:
+        return round((self.completed_at - self.started_at).total_seconds() * 1000, 1)
+
+    @property
+    def request_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(rid for t in self.targets for rid in t.request_ids))
+
+    def single(self) -> TargetReport:
+        """A one-target run as one target's report: its checks, then the run-level ones, under the run's
+        verdict (a leak found while publishing fails the run, and so the target)."""
+        target = self.targets[0]
+        return replace(target, results=(*target.results, *self.run_results), verdict=self.verdict)
+
+    def with_run_result(self, result: CheckResult) -> RunReport:
+        """The same report with one more run-level check, the verdict decided again."""
+        return run_report(self.settings, self.targets, (*self.run_results, result), self.started_at)
+
+
+def run_report(
+    settings: RunSettings,
+    targets: Sequence[TargetReport],
+    run_results: Sequence[CheckResult],
+    started: dt.datetime,
+) -> RunReport:
+    verdict = decide_run([(t.name, t.verdict) for t in targets], run_results, settings.mode)
+    return RunReport(settings, tuple(targets), tuple(run_results), verdict, started, dt.datetime.now(dt.UTC))
+
+
+def public_config(config: GateConfig, settings: RunSettings) -> dict[str, object]:
     """The non-secret settings, as printed and reported."""
     return {
         "environment": config.environment,
@@ -69,7 +138,7 @@ def public_config(config: GateConfig) -> dict[str, Any]:
         "token_param": config.token_param,
         "expect": config.expect,
         "expect_mode": config.expect_mode,
-        "mode": config.mode,
+        "mode": settings.mode,
         "simulator_scenario": config.sim_scenario,
         "stream": config.stream,
         "check_models": config.check_models,
@@ -77,17 +146,4 @@ def public_config(config: GateConfig) -> dict[str, Any]:
         "fail_on_warn": config.fail_on_warn,
         "baseline": str(config.baseline) if config.baseline else None,
         "fail_on_drift": config.fail_on_drift,
-    }
-
-
-def decision_record(config: GateConfig) -> dict[str, Any]:
-    """The runbook's decision record fields known before the run."""
-    return {
-        "phase": config.phase,
-        "change_id": config.change_id,
-        "deployment_version": config.deployment_version,
-        "config_version": config.config_version,
-        "environment": config.environment,
-        "endpoint_host": config.endpoint_host,
-        "model": config.model,
     }

@@ -18,8 +18,21 @@ class Status(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Latency:
+    """Latency figures of successful requests, in milliseconds (nearest-rank percentiles)."""
+
+    p50: float
+    p95: float
+    max: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {"p50": self.p50, "p95": self.p95, "max": self.max}
+
+
+@dataclass(frozen=True)
 class CheckResult:
-    """The outcome of one check. `details` holds response metadata (request id, usage, ...)."""
+    """The outcome of one check. `details` holds response metadata for the reports (usage, shape, ...);
+    what later checks and the report use is typed: `latency` and `request_ids`."""
 
     id: str
     status: Status
@@ -29,6 +42,8 @@ class CheckResult:
     details: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     warning_class: FailureClass | None = None  # the class a warning fails with under --fail-on-warn
+    latency: Latency | None = None
+    request_ids: tuple[str, ...] = ()
 
     @property
     def next_step(self) -> str | None:

@@ -63,8 +63,7 @@ def plan(ctx: RunContext) -> list[PlannedCheck]:
     if config.baseline_report is not None:
         from gate.checks.baseline import check_baseline
 
-        ctx.state["baseline"] = config.baseline_report
-        checks.append(PlannedCheck("baseline", lambda c: check_baseline(c, c.state["details_by_check"])))
+        checks.append(PlannedCheck("baseline", check_baseline))
     return checks
 
 
@@ -78,6 +77,14 @@ def promote_warning(result: CheckResult) -> CheckResult:
         failure_class=result.warning_class or FailureClass.CONTRACT,
         message=f"{'; '.join(result.warnings) or result.message} (a warning, failed by --fail-on-warn)",
     )
+
+
+def _with_request_id(result: CheckResult) -> CheckResult:
+    """A check that reports one request id in its details hands it on in `request_ids` too."""
+    rid = result.details.get("request_id") if result.details else None
+    if not rid or rid in result.request_ids:
+        return result
+    return replace(result, request_ids=(*result.request_ids, str(rid)))
 
 
 def run_checks(
@@ -97,9 +104,10 @@ def run_checks(
                 result = replace(result, duration_ms=round((time.monotonic() - started) * 1000, 1))
             if ctx.config.fail_on_warn:
                 result = promote_warning(result)
-            ctx.state.setdefault("details_by_check", {})[result.id] = result.details
+            result = _with_request_id(result)
             if result.status is Status.FAIL:
                 blocker = result
         results.append(result)
+        ctx.state.results.append(result)
         on_result(result)
     return results

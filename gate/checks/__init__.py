@@ -12,8 +12,21 @@ from typing import Any
 import requests
 
 from gate.config import GateConfig
+from gate.probe import Exchange
+from gate.results import CheckResult
 
 Resolver = Callable[..., list[Any]]
+
+
+@dataclass
+class RunState:
+    """What earlier checks hand on to later ones, typed."""
+
+    first_exchange: Exchange | None = None  # the completion check's exchange, judged again by output/samples
+    results: list[CheckResult] = field(default_factory=list)  # every result so far, in order
+
+    def details(self) -> dict[str, Mapping[str, Any]]:
+        return {r.id: r.details for r in self.results}
 
 
 @dataclass
@@ -26,7 +39,7 @@ class RunContext:
     rng: random.Random = field(default_factory=random.Random)
     sleep: Callable[[float], None] = time.sleep
     resolver: Resolver = socket.getaddrinfo
-    state: dict[str, Any] = field(default_factory=dict)
+    state: RunState = field(default_factory=RunState)
 
 
 def elapsed_ms(started: float) -> float:

@@ -8,36 +8,13 @@ made mechanical.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from gate.checks import RunContext
+from gate.config import GateConfig
 from gate.failures import FailureClass
-from gate.results import CheckResult, Status
-
-
-class BaselineError(ValueError):
-    """The baseline file cannot be used (a configuration error: nothing is sent)."""
-
-
-def load_baseline(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BaselineError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except ValueError:
-        raise BaselineError(f"{path} is not JSON") from None
-    if (
-        not isinstance(data, dict)
-        or data.get("schema_version") != "1"
-        or not isinstance(data.get("checks"), list)
-    ):
-        raise BaselineError(f"{path} is not a cometapi-smoke-gate JSON report (schema_version 1)")
-    if data.get("result") != "pass":
-        raise BaselineError(f"{path} is from a failed run: a baseline must be a known-good (passing) report")
-    return data
+from gate.results import CheckResult, Latency, Status
 
 
 def _details(report: Mapping[str, Any], check_id: str) -> Mapping[str, Any]:
@@ -60,13 +37,12 @@ def _shape_drift(kind: str, before: Any, after: Any) -> list[str]:
 
 
 def compare(
-    ctx: RunContext,
+    config: GateConfig,
     baseline: Mapping[str, Any],
     current: Mapping[str, Mapping[str, Any]],
-    latency: Mapping[str, float] | None,
+    latency: Latency | None,
 ) -> list[tuple[FailureClass, str]]:
     """Findings as (class, text): contract for shape and model drift, latency for a regression."""
-    config = ctx.config
     findings: list[tuple[FailureClass, str]] = []
     before, after = _details(baseline, "completion"), current.get("completion", {})
     for text in _shape_drift(
@@ -84,7 +60,7 @@ def compare(
             (FailureClass.CONTRACT, f"the answering model changed from {old_model} to {new_model}")
         )
     old_p50 = (baseline.get("latency_ms") or {}).get("p50")
-    new_p50 = (latency or {}).get("p50")
+    new_p50 = latency.p50 if latency else None
     if isinstance(old_p50, int | float) and old_p50 > 0 and new_p50 is not None:
         limit = old_p50 * config.max_latency_regression
         if new_p50 > limit:
@@ -98,10 +74,12 @@ def compare(
     return findings
 
 
-def check_baseline(ctx: RunContext, current: Mapping[str, Mapping[str, Any]]) -> CheckResult:
+def check_baseline(ctx: RunContext) -> CheckResult:
     config = ctx.config
-    baseline = ctx.state["baseline"]
-    findings = compare(ctx, baseline, current, ctx.state.get("latency_ms"))
+    baseline = config.baseline_report
+    assert baseline is not None, "planned only with --baseline"
+    latency = next((r.latency for r in reversed(ctx.state.results) if r.latency), None)
+    findings = compare(config, baseline, ctx.state.details(), latency)
     source = f"baseline from {baseline.get('completed_at', 'an earlier run')}"
     details = {"baseline": str(config.baseline), "findings": [text for _, text in findings]}
     if not findings:

@@ -7,14 +7,12 @@ import time
 from typing import Any
 
 from gate.checks import RunContext, elapsed_ms
-from gate.classify import one_line
 from gate.config import GateConfig
 from gate.failures import FailureClass
 from gate.probe import Exchange, exchange
-from gate.results import CheckResult, Status
+from gate.results import CheckResult, Latency, Status
 from gate.shape import shape
-
-FIRST_EXCHANGE = "first_exchange"
+from gate.text import one_line
 
 
 def exchange_details(ex: Exchange) -> dict[str, Any]:
@@ -80,8 +78,9 @@ def _attempts_note(ex: Exchange) -> str:
 def check_completion(ctx: RunContext) -> CheckResult:
     started = time.monotonic()
     ex = exchange(ctx.config, ctx.session, rng=ctx.rng, sleep=ctx.sleep)
-    ctx.state[FIRST_EXCHANGE] = ex
+    ctx.state.first_exchange = ex
     details = exchange_details(ex)
+    request_ids = (ex.request_id,) if ex.request_id else ()
     if not ex.ok:
         return CheckResult(
             "completion",
@@ -90,6 +89,7 @@ def check_completion(ctx: RunContext) -> CheckResult:
             elapsed_ms(started),
             ex.failure,
             details,
+            request_ids=request_ids,
         )
     warnings = response_warnings(ctx.config, ex)
     message = (
@@ -97,8 +97,18 @@ def check_completion(ctx: RunContext) -> CheckResult:
         f"(model {one_line(str(ex.model), 80)}, finish_reason {ex.finish_reason}, {_attempts_note(ex)})"
     )
     status = Status.WARN if warnings else Status.PASS
+    single = round(ex.latency_ms or 0.0, 1)
     return CheckResult(
-        "completion", status, message, elapsed_ms(started), None, details, warnings, FailureClass.CONTRACT
+        "completion",
+        status,
+        message,
+        elapsed_ms(started),
+        None,
+        details,
+        warnings,
+        FailureClass.CONTRACT,
+        latency=Latency(single, single, single),
+        request_ids=request_ids,
     )
 
 
@@ -137,7 +147,8 @@ def assert_text(
 
 
 def check_output(ctx: RunContext) -> CheckResult:
-    ex: Exchange = ctx.state[FIRST_EXCHANGE]
+    ex = ctx.state.first_exchange
+    assert ex is not None, "output runs only after completion passed"
     failure, message = assert_output(ctx.config, ex)
     status = Status.FAIL if failure else Status.PASS
     return CheckResult(

@@ -6,30 +6,26 @@ import difflib
 import time
 
 from gate.checks import RunContext, elapsed_ms
-from gate.classify import classify_status, describe_non_json, one_line, parse_json, request_id
-from gate.client import TransportError, send
+from gate.classify import NOT_JSON, classify_status, describe_non_json, request_id, try_parse
+from gate.client import TransportError
+from gate.endpoint import call
 from gate.failures import FailureClass
 from gate.results import CheckResult, Status
+from gate.text import one_line
 
 
 def check_models(ctx: RunContext) -> CheckResult:
     config = ctx.config
     started = time.monotonic()
     try:
-        response = send(
-            ctx.session,
-            "GET",
-            f"{config.api_root}/models",
-            headers={"Authorization": f"Bearer {config.api_key}", "Accept": "application/json"},
-            body=None,
-            connect_timeout=config.connect_timeout,
-            timeout=config.timeout,
-            max_bytes=max(config.max_response_bytes, 8 * 1024 * 1024),
+        response = call(
+            config, ctx.session, "GET", "/models", max_bytes=max(config.max_response_bytes, 8 * 1024 * 1024)
         )
     except TransportError as error:
         return CheckResult("models", Status.FAIL, error.message, elapsed_ms(started), error.failure_class)
     details: dict[str, object] = {"http_status": response.status, "request_id": request_id(response)}
-    failure = classify_status(response)
+    payload = try_parse(response.body)
+    failure = classify_status(response, payload)
     if failure is not None:
         return CheckResult(
             "models",
@@ -39,9 +35,7 @@ def check_models(ctx: RunContext) -> CheckResult:
             failure.failure_class,
             details,
         )
-    try:
-        payload = parse_json(response.body)
-    except ValueError:
+    if payload is NOT_JSON:
         return CheckResult(
             "models",
             Status.FAIL,

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from gate.checks import RunContext, elapsed_ms
-from gate.checks.completion import FIRST_EXCHANGE, assert_output
+from gate.checks.completion import assert_output
 from gate.failures import FailureClass
 from gate.probe import Exchange, exchange
-from gate.results import CheckResult, Status
+from gate.results import CheckResult, Latency, Status
 
 # --samples 10 (the first alone, then 9 at once) takes two latency rounds, not three.
 MAX_WORKERS = 10
@@ -25,19 +25,16 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[rank - 1]
 
 
-def latency_summary(values: Sequence[float]) -> dict[str, float] | None:
+def latency_summary(values: Sequence[float]) -> Latency | None:
     if not values:
         return None
-    return {
-        "p50": round(percentile(values, 50), 1),
-        "p95": round(percentile(values, 95), 1),
-        "max": round(max(values), 1),
-    }
+    return Latency(round(percentile(values, 50), 1), round(percentile(values, 95), 1), round(max(values), 1))
 
 
 def check_samples(ctx: RunContext) -> CheckResult:
     config = ctx.config
-    first: Exchange = ctx.state[FIRST_EXCHANGE]
+    first = ctx.state.first_exchange
+    assert first is not None, "samples runs only after completion passed"
     started = time.monotonic()
     extra = config.samples - 1
     seeds = [ctx.rng.random() for _ in range(extra)]
@@ -53,8 +50,7 @@ def check_samples(ctx: RunContext) -> CheckResult:
     exchanges = [first, *others]
     latencies = [ex.latency_ms for ex in exchanges if ex.ok and ex.latency_ms is not None]
     summary = latency_summary(latencies)
-    ctx.state["latency_ms"] = summary
-    ctx.state["sample_request_ids"] = [ex.request_id for ex in others if ex.request_id]
+    request_ids = tuple(ex.request_id for ex in exchanges if ex.request_id)
     succeeded = 0
     first_failure: tuple[FailureClass, str] | None = None
     for number, ex in enumerate(exchanges, start=1):
@@ -66,40 +62,46 @@ def check_samples(ctx: RunContext) -> CheckResult:
     details = {
         "samples": len(exchanges),
         "succeeded": succeeded,
-        "latency_ms": summary,
+        "latency_ms": summary.as_dict() if summary else None,
         "retries": sum(ex.retried for ex in exchanges),
     }
     rate = f"{succeeded}/{len(exchanges)} succeeded"
     timing = (
-        f"p50 {summary['p50']:.0f} ms, p95 {summary['p95']:.0f} ms, max {summary['max']:.0f} ms"
+        f"p50 {summary.p50:.0f} ms, p95 {summary.p95:.0f} ms, max {summary.max:.0f} ms"
         if summary
         else "no latency"
     )
+
+    def result(
+        status: Status,
+        message: str,
+        failure: FailureClass | None = None,
+        warnings: tuple[str, ...] = (),
+        warning_class: FailureClass | None = None,
+    ) -> CheckResult:
+        return CheckResult(
+            "samples",
+            status,
+            message,
+            elapsed_ms(started),
+            failure,
+            details,
+            warnings,
+            warning_class,
+            latency=summary,
+            request_ids=request_ids,
+        )
+
     if first_failure is not None:
         failure, message = first_failure
-        return CheckResult(
-            "samples", Status.FAIL, f"{rate}; {message}", elapsed_ms(started), failure, details
-        )
-    if config.max_latency_ms is not None and summary and summary["p95"] > config.max_latency_ms:
-        return CheckResult(
-            "samples",
+        return result(Status.FAIL, f"{rate}; {message}", failure)
+    if config.max_latency_ms is not None and summary and summary.p95 > config.max_latency_ms:
+        return result(
             Status.FAIL,
-            f"p95 latency {summary['p95']:.0f} ms is over --max-latency-ms "
-            f"{config.max_latency_ms:g} ({timing})",
-            elapsed_ms(started),
-            FailureClass.LATENCY,
-            details,
-        )
-    if config.warn_latency_ms is not None and summary and summary["p95"] > config.warn_latency_ms:
-        warning = f"p95 latency {summary['p95']:.0f} ms is over --warn-latency-ms {config.warn_latency_ms:g}"
-        return CheckResult(
-            "samples",
-            Status.WARN,
-            f"{rate}; {timing}",
-            elapsed_ms(started),
-            None,
-            details,
-            (warning,),
+            f"p95 latency {summary.p95:.0f} ms is over --max-latency-ms {config.max_latency_ms:g} ({timing})",
             FailureClass.LATENCY,
         )
-    return CheckResult("samples", Status.PASS, f"{rate}; {timing}", elapsed_ms(started), None, details)
+    if config.warn_latency_ms is not None and summary and summary.p95 > config.warn_latency_ms:
+        warning = f"p95 latency {summary.p95:.0f} ms is over --warn-latency-ms {config.warn_latency_ms:g}"
+        return result(Status.WARN, f"{rate}; {timing}", None, (warning,), FailureClass.LATENCY)
+    return result(Status.PASS, f"{rate}; {timing}")

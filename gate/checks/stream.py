@@ -9,14 +9,15 @@ from typing import Any
 
 from gate.checks import RunContext, elapsed_ms
 from gate.checks.completion import assert_text
-from gate.classify import classify_status, one_line, request_id
-from gate.client import TransportError, send
+from gate.classify import classify_status, request_id, try_parse
+from gate.client import TransportError
 from gate.contract import violations
+from gate.endpoint import call, completion_body
 from gate.failures import FailureClass
-from gate.probe import completion_body, headers_for
 from gate.results import CheckResult, Status
 from gate.shape import shape
 from gate.sse import SSEParser
+from gate.text import one_line
 
 
 @dataclass
@@ -95,15 +96,12 @@ def check_stream(ctx: RunContext) -> CheckResult:
     started = time.monotonic()
     collector = StreamCollector(started)
     try:
-        response = send(
+        response = call(
+            config,
             ctx.session,
             "POST",
-            config.chat_url,
-            headers=headers_for(config.api_key),
+            "/chat/completions",
             body=completion_body(config, stream=True),
-            connect_timeout=config.connect_timeout,
-            timeout=config.timeout,
-            max_bytes=config.max_response_bytes,
             sink=collector.feed,
         )
     except TransportError as error:
@@ -117,7 +115,7 @@ def check_stream(ctx: RunContext) -> CheckResult:
             _details(collector, None),
         )
     rid = request_id(response)
-    failure = classify_status(response)
+    failure = classify_status(response, try_parse(response.body))  # the body is empty unless not a stream
     if failure is not None:
         return CheckResult(
             "stream",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from gate import __version__
-from gate.classify import one_line
 from gate.config import GateConfig
-from gate.report import RunReport
+from gate.report import RunReport, TargetReport
 from gate.results import CheckResult, Status
+from gate.text import one_line
 
 _COLORS = {
     "PASS": "32",
@@ -34,10 +34,10 @@ def header(config: GateConfig) -> list[str]:
     key_note = "*** (simulator key)" if config.sim_scenario else f"*** (set, from {source})"
     target = f"sim://{config.sim_scenario} (built-in simulator)" if config.sim_scenario else config.chat_url
     return [
-        f"cometapi-smoke-gate {__version__}: release gate for {config.environment}",
-        f"  environment : {config.environment}",
+        f"cometapi-smoke-gate {__version__}: release gate for {one_line(config.environment, 80)}",
+        f"  environment : {one_line(config.environment, 80)}",
         f"  endpoint    : {config.endpoint_host} ({target})",
-        f"  model       : {config.model}",
+        f"  model       : {one_line(config.model, 120)}",
         f"  api key     : {key_note}",
         f"  timeouts    : connect {config.connect_timeout:g} s, deadline {config.timeout:g} s per request",
         f"  retries     : {config.retries} (transient classes only, budget {config.retry_budget:g} s)",
@@ -56,25 +56,52 @@ def check_line(result: CheckResult) -> list[str]:
     return lines
 
 
-def footer(report: RunReport) -> list[str]:
-    verdict = report.verdict
-    lines = [""]
+def _latency(target: TargetReport) -> str | None:
+    lat = target.latency
+    return f"p50 {lat.p50:.0f} ms, p95 {lat.p95:.0f} ms, max {lat.max:.0f} ms" if lat else None
+
+
+def target_status(target: TargetReport) -> str:
+    """The last line of one target's block in a run of several (the run's RESULT comes once, at the end)."""
+    verdict = target.verdict
+    latency = _latency(target)
+    timing = f"; {latency}" if latency else ""
+    if verdict.passed:
+        return f"target {target.name}: PASS{timing}"
+    return f"target {target.name}: FAIL [{verdict.failure_class}] in check '{verdict.failed_check}'{timing}"
+
+
+def _result_line(run: RunReport) -> str:
+    verdict = run.verdict
+    count = len(run.targets)
+    failing = [t for t in run.targets if not t.verdict.passed]
     if verdict.passed:
         extra = f" with {verdict.warnings} warning(s)" if verdict.warnings else ""
-        lines.append(f"RESULT: PASS: proceed{extra}")
-    else:
-        failure = verdict.failure_class
-        lines.append(f"RESULT: FAIL: hold. Failure class: {failure} (check '{verdict.failed_check}')")
-        if failure is not None:
-            lines.append(f"  what broke : {failure.info.title}")
-            lines.append(f"  next step  : {failure.next_step}")
-    if report.latency_ms:
-        lat = report.latency_ms
-        lines.append(
-            f"  latency    : p50 {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms, max {lat['max']:.0f} ms"
+        return (
+            f"RESULT: PASS: proceed. All {count} targets passed{extra}"
+            if run.several
+            else (f"RESULT: PASS: proceed{extra}")
         )
-    if report.request_ids:
-        lines.append(f"  request ids: {', '.join(one_line(r, 80) for r in report.request_ids[:5])}")
-    if report.config.mode == "report" and not verdict.passed:
+    if run.several and failing:
+        names = ", ".join(f"{t.name} ({t.verdict.failure_class})" for t in failing)
+        return f"RESULT: FAIL: hold. {len(failing)} of {count} targets failed: {names}"
+    return f"RESULT: FAIL: hold. Failure class: {verdict.failure_class} (check '{verdict.failed_check}')"
+
+
+def footer(run: RunReport) -> list[str]:
+    verdict = run.verdict
+    lines = ["", _result_line(run)]
+    failure = verdict.failure_class
+    if failure is not None:
+        lines.append(f"  what broke : {failure.info.title}")
+        lines.append(f"  next step  : {failure.next_step}")
+    if not run.several:
+        latency = _latency(run.targets[0])
+        if latency:
+            lines.append(f"  latency    : {latency}")
+    request_ids = run.focus.request_ids
+    if request_ids:
+        lines.append(f"  request ids: {', '.join(one_line(r, 80) for r in request_ids[:5])}")
+    if run.settings.mode == "report" and not verdict.passed:
         lines.append("  mode report: exiting 0 although the gate failed")
     return lines

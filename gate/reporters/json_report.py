@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gate.report import SCHEMA_VERSION, RunReport, decision_record, public_config
+from gate import __version__
+from gate.config import RunSettings
+from gate.record import Record, decision_record
+from gate.report import SCHEMA_VERSION, RunReport, TargetReport, public_config
 from gate.results import CheckResult
+from gate.verdict import Verdict
 
 
 def _check(result: CheckResult) -> dict[str, Any]:
@@ -22,31 +26,70 @@ def _check(result: CheckResult) -> dict[str, Any]:
     }
 
 
-def build(report: RunReport) -> dict[str, Any]:
-    verdict = report.verdict
+def _verdict(verdict: Verdict) -> dict[str, Any]:
     return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "cometapi-smoke-gate", "version": report.version},
         "result": verdict.result,
         "decision": verdict.decision,
         "failure_class": verdict.failure_class.value if verdict.failure_class else None,
         "failed_check": verdict.failed_check,
         "next_step": verdict.failure_class.next_step if verdict.failure_class else None,
         "exit_code": int(verdict.exit_code),
-        "warnings": [{"check": check, "message": text} for check, text in report.warnings],
-        "environment": report.config.environment,
-        "endpoint_host": report.config.endpoint_host,
-        "model": report.config.model,
-        "started_at": report.started_at.isoformat(),
-        "completed_at": report.completed_at.isoformat(),
-        "duration_ms": report.duration_ms,
-        "latency_ms": report.latency_ms,
-        "request_ids": list(report.request_ids),
-        "checks": [_check(r) for r in report.results],
-        "decision_record": decision_record(report.config),
-        "config": public_config(report.config),
     }
 
 
-def render(report: RunReport) -> str:
-    return json.dumps(build(report), indent=2, ensure_ascii=False, default=str) + "\n"
+def build_target(target: TargetReport, settings: RunSettings) -> dict[str, Any]:
+    latency = target.latency
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "cometapi-smoke-gate", "version": __version__},
+        **_verdict(target.verdict),
+        "warnings": [{"check": check, "message": text} for check, text in target.warnings],
+        "environment": target.config.environment,
+        "endpoint_host": target.config.endpoint_host,
+        "model": target.config.model,
+        "started_at": target.started_at.isoformat(),
+        "completed_at": target.completed_at.isoformat(),
+        "duration_ms": target.duration_ms,
+        "latency_ms": latency.as_dict() if latency else None,
+        "request_ids": list(target.request_ids),
+        "checks": [_check(r) for r in target.results],
+        "decision_record": {
+            field.key: value for field, value in decision_record(Record(settings, target, target.verdict))
+        },
+        "config": public_config(target.config, settings),
+    }
+
+
+def _joined(values: list[str]) -> str:
+    return ", ".join(dict.fromkeys(values))
+
+
+def build(run: RunReport) -> dict[str, Any]:
+    if not run.several:
+        return build_target(run.single(), run.settings)
+    targets = [(t.name, build_target(t, run.settings)) for t in run.targets]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "cometapi-smoke-gate", "version": run.version},
+        **_verdict(run.verdict),
+        "failed_target": run.verdict.failed_target,
+        "environment": _joined([t.config.environment for t in run.targets]),
+        "endpoint_host": _joined([t.config.endpoint_host for t in run.targets]),
+        "model": _joined([t.config.model for t in run.targets]),
+        "started_at": run.started_at.isoformat(),
+        "completed_at": run.completed_at.isoformat(),
+        "duration_ms": run.duration_ms,
+        "latency_ms": None,
+        "request_ids": list(run.request_ids),
+        "checks": [
+            {**check, "id": f"{name}/{check['id']}", "target": name}
+            for name, body in targets
+            for check in body["checks"]
+        ]
+        + [_check(r) for r in run.run_results],
+        "targets": [{"name": name, **body} for name, body in targets],
+    }
+
+
+def render(run: RunReport) -> str:
+    return json.dumps(build(run), indent=2, ensure_ascii=False, default=str) + "\n"

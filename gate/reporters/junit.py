@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import socket
 import xml.etree.ElementTree as ET
-from typing import Any
 
 from junit_xml import TestCase, TestSuite
 
-from gate.report import RunReport
-from gate.reporters.text import clean, one_line
+from gate.config import RunSettings
+from gate.record import Record, decision_record
+from gate.report import RunReport, TargetReport
 from gate.results import CheckResult, Status
+from gate.text import clean, one_line
 
 SUITE_NAME = "cometapi-smoke-gate"
 BODY_LIMIT = 8000
@@ -69,38 +70,38 @@ def _case(result: CheckResult, classname: str) -> TestCase:
     return case
 
 
-def _properties(report: RunReport) -> dict[str, str]:
-    config = report.config
-    values: dict[str, Any] = {
-        "environment": config.environment,
-        "endpoint_host": config.endpoint_host,
-        "model": config.model,
-        "deployment_version": config.deployment_version,
-        "change_id": config.change_id,
-        "phase": config.phase,
-        "config_version": config.config_version,
-        "request_ids": ", ".join(report.request_ids),
-        "result": report.verdict.result,
-        "decision": report.verdict.decision,
-        "failure_class": report.verdict.failure_class,
+def _properties(target: TargetReport, settings: RunSettings) -> dict[str, str]:
+    """The decision record, then the verdict. An empty <property value=""/> confuses some readers: unknown
+    values are left out."""
+    values: dict[str, object] = {
+        field.key: value for field, value in decision_record(Record(settings, target, target.verdict))
     }
-    # An empty <property value=""/> confuses some readers: leave unknown values out.
+    values.update(result=target.verdict.result, failure_class=target.verdict.failure_class)
     return {k: one_line(str(v), 500) for k, v in values.items() if v not in (None, "")}
 
 
-def suite_element(report: RunReport, name: str = SUITE_NAME) -> ET.Element:
-    classname = f"{SUITE_NAME}.{one_line(report.config.environment, 80)}"
+def _suite(name: str, cases: list[TestCase], properties: dict[str, str], timestamp: str) -> ET.Element:
     suite = TestSuite(
         name,
-        [_case(r, classname) for r in report.results],
+        cases,
         hostname=one_line(socket.gethostname(), 200),
-        timestamp=report.started_at.replace(microsecond=0).isoformat(),
-        properties=_properties(report),
+        timestamp=timestamp,
+        properties=properties,
     )
     element = suite.build_xml_doc()
     element.attrib.pop("disabled", None)
-    element.set("time", f"{sum(_seconds(r.duration_ms) for r in report.results):.3f}")
+    element.set("time", f"{sum(float(c.elapsed_sec or 0) for c in cases):.3f}")
     return element
+
+
+def suite_element(target: TargetReport, settings: RunSettings, name: str = SUITE_NAME) -> ET.Element:
+    classname = f"{SUITE_NAME}.{one_line(target.config.environment, 80)}"
+    return _suite(
+        name,
+        [_case(r, classname) for r in target.results],
+        _properties(target, settings),
+        target.started_at.replace(microsecond=0).isoformat(),
+    )
 
 
 def render_suites(elements: list[ET.Element]) -> str:
@@ -119,5 +120,13 @@ def render_suites(elements: list[ET.Element]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def render(report: RunReport) -> str:
-    return render_suites([suite_element(report)])
+def render(run: RunReport) -> str:
+    """One suite for one target; one suite per target (and one for run-level checks) for several."""
+    if not run.several:
+        return render_suites([suite_element(run.single(), run.settings)])
+    suites = [suite_element(t, run.settings, f"{SUITE_NAME}/{t.name}") for t in run.targets]
+    if run.run_results:
+        started = run.started_at.replace(microsecond=0).isoformat()
+        cases = [_case(r, SUITE_NAME) for r in run.run_results]
+        suites.append(_suite(SUITE_NAME, cases, {"result": run.verdict.result}, started))
+    return render_suites(suites)

@@ -7,9 +7,11 @@ as intended whatever the server sends.
 
 from __future__ import annotations
 
-from gate.report import RunReport
-from gate.reporters.text import one_line
+from gate.config import RunSettings
+from gate.record import Record, decision_record
+from gate.report import RunReport, TargetReport
 from gate.results import CheckResult, Status
+from gate.text import one_line
 
 MAX_BYTES = 60 * 1024  # GitHub's limit is 1 MiB per step; stay far below it
 CELL_LIMIT = 300
@@ -39,9 +41,9 @@ def code(value: object, limit: int = 120) -> str:
     return f"`{text}`" if text else "—"
 
 
-def verdict_line(report: RunReport) -> str:
-    verdict = report.verdict
-    env = cell(report.config.environment, 60)
+def verdict_line(target: TargetReport) -> str:
+    verdict = target.verdict
+    env = cell(target.config.environment, 60)
     if not verdict.passed:
         return (
             f"## ❌ Smoke gate: hold ({env}), failure class `{verdict.failure_class}` "
@@ -65,82 +67,29 @@ def _checks_table(results: tuple[CheckResult, ...]) -> list[str]:
     return rows
 
 
-def _status_of(report: RunReport, *check_ids: str) -> str:
-    results = [r for r in report.results if r.id in check_ids]
-    if not results:
-        return "not run"
-    worst = next((r for r in results if r.status is Status.FAIL), None)
-    if worst is not None:
-        return f"fail ({worst.failure_class})"
-    if all(r.status is Status.SKIP for r in results):
-        return "not run"
-    return "warn" if any(r.status is Status.WARN for r in results) else "pass"
-
-
-def _parser_result(report: RunReport) -> str:
-    completion = next((r for r in report.results if r.id == "completion"), None)
-    if completion is None or completion.status is Status.SKIP:
-        return "not run"
-    if completion.failure_class in ("protocol", "contract"):
-        return f"fail ({completion.failure_class})"
-    if completion.status is Status.FAIL:
-        return "not reached (no 2xx body)"
-    return "pass (JSON parsed, contract holds)"
-
-
-def _observability_result(report: RunReport) -> str:
-    completion = next((r for r in report.results if r.id == "completion"), None)
-    if completion is None or completion.status in (Status.SKIP,):
-        return "not run"
-    parts = ["request id recorded" if report.request_ids else "no request id"]
-    if completion.status is not Status.FAIL:
-        parts.append("usage recorded" if completion.details.get("usage") else "usage missing")
-        parts.append("latency recorded" if report.latency_ms else "no latency")
-    return ", ".join(parts)
-
-
-def _decision_record(report: RunReport) -> list[str]:
-    config = report.config
-    rows = [
-        ("phase", config.phase or "—"),
-        ("change id", config.change_id or "—"),
-        ("environment", config.environment),
-        ("deployment version", config.deployment_version or "—"),
-        ("config version", config.config_version or "—"),
-        ("endpoint host", config.endpoint_host),
-        ("model", config.model),
-        ("smoke test result", _status_of(report, "completion", "output", "samples")),
-        ("parser result", _parser_result(report)),
-        ("observability result", _observability_result(report)),
-        ("started", report.started_at.replace(microsecond=0).isoformat()),
-        ("completed", report.completed_at.replace(microsecond=0).isoformat()),
-        ("decision", f"{report.verdict.decision} ({report.verdict.result})"),
-    ]
+def _decision_record(target: TargetReport, settings: RunSettings) -> list[str]:
     lines = ["### Decision record", "", "| field | value |", "|---|---|"]
-    lines += [f"| {name} | {cell(value)} |" for name, value in rows]
+    for field, value in decision_record(Record(settings, target, target.verdict)):
+        lines.append(f"| {field.label} | {cell(value) if value else '—'} |")
     return lines
 
 
-def render(report: RunReport) -> str:
-    lines = [verdict_line(report), ""]
-    verdict = report.verdict
+def render_target(target: TargetReport, settings: RunSettings) -> str:
+    lines = [verdict_line(target), ""]
+    verdict = target.verdict
+    failed = target.first_failure
     if not verdict.passed and verdict.failure_class is not None:
-        failed = report.first_failure
         lines += [
             f"**{cell(verdict.failure_class.info.title)}**: {cell(failed.message if failed else '', 500)}",
             "",
         ]
-    lines += _checks_table(report.results)
+    lines += _checks_table(target.results)
     lines.append("")
-    if report.latency_ms:
-        lat = report.latency_ms
-        lines.append(
-            f"**Latency**: p50 {lat['p50']:.0f} ms · p95 {lat['p95']:.0f} ms · max {lat['max']:.0f} ms"
-        )
-        lines.append("")
-    if report.request_ids:
-        lines.append("**Request ids**: " + ", ".join(code(r) for r in report.request_ids[:10]))
-        lines.append("")
+    if target.latency:
+        lat = target.latency
+        lines += [f"**Latency**: p50 {lat.p50:.0f} ms · p95 {lat.p95:.0f} ms · max {lat.max:.0f} ms", ""]
+    if target.request_ids:
+        lines += ["**Request ids**: " + ", ".join(code(r) for r in target.request_ids[:10]), ""]
     if not verdict.passed and verdict.failure_class is not None:
         failure = verdict.failure_class
         lines += [
@@ -148,24 +97,48 @@ def render(report: RunReport) -> str:
             "",
             f"- **`{failure}`** ({cell(failure.info.title)}): {cell(failure.next_step, 600)}",
         ]
-        if report.request_ids:
-            lines.append(f"- Quote request id {code(report.request_ids[0])} to the provider.")
+        if target.request_ids:
+            lines.append(f"- Quote request id {code(target.request_ids[0])} to the provider.")
         lines.append("")
-    if report.warnings:
+    if target.warnings:
         lines += ["### Warnings", ""]
-        lines += [f"- {cell(check)}: {cell(text)}" for check, text in report.warnings[:20]]
+        lines += [f"- {cell(check)}: {cell(text)}" for check, text in target.warnings[:20]]
         lines.append("")
-    negatives = [r for r in report.results if r.id.startswith("negative-") and r.status is not Status.SKIP]
+    negatives = [r for r in target.results if r.id.startswith("negative-") and r.status is not Status.SKIP]
     if negatives:
         note = "Negative tests send deliberately invalid requests: run them in staging or scheduled jobs."
-        if report.config.environment.lower() in ("production", "prod"):
+        if target.config.environment.lower() in ("production", "prod"):
             note += " **These ran against production.**"
         lines += [f"> {note}", ""]
-    if report.config.phase == "rollback":
+    if settings.phase == "rollback":
         lines += ["> Rollback verification: the same smoke test, run again against the rolled-back path.", ""]
-    lines += _decision_record(report)
+    lines += _decision_record(target, settings)
     lines.append("")
-    return fit("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+def _run_heading(run: RunReport) -> str:
+    count = len(run.targets)
+    failing = [t.name or "" for t in run.targets if not t.verdict.passed]
+    if failing:
+        return f"## ❌ Smoke gate: hold, {len(failing)} of {count} targets failed ({', '.join(failing)})"
+    if not run.verdict.passed:
+        return f"## ❌ Smoke gate: hold, failure class `{run.verdict.failure_class}`"
+    return f"## ✅ Smoke gate: proceed, all {count} targets passed"
+
+
+def render(run: RunReport) -> str:
+    """One target's summary, or a heading for the run and one section per target (headings demoted)."""
+    if not run.several:
+        return fit(render_target(run.single(), run.settings))
+    sections = [_run_heading(run), ""]
+    for result in (r for r in run.run_results if r.failed):
+        sections += [f"**{cell(result.id)}** `{result.failure_class}`: {cell(result.message, 500)}", ""]
+    for target in run.targets:
+        text = render_target(target, run.settings)
+        demoted = "\n".join(("#" + line if line.startswith("##") else line) for line in text.splitlines())
+        sections += [f"### Target `{cell(target.name or '', 64)}`", "", demoted, ""]
+    return fit("\n".join(sections) + "\n")
 
 
 def fit(text: str) -> str:

@@ -4,7 +4,15 @@
 ``/s/<name>`` whose requests are served as scenario ``name``. ``SCENARIOS`` lists them all.
 """
 
-from gate.simulator.scenarios import SCENARIOS, Scenario
+from gate.simulator.scenarios import SCENARIOS, WAITING_SCENARIOS, Scenario
 from gate.simulator.server import DEFAULT_API_KEY, DEFAULT_MODEL, LoggedRequest, Simulator
 
-__all__ = ["DEFAULT_API_KEY", "DEFAULT_MODEL", "SCENARIOS", "LoggedRequest", "Scenario", "Simulator"]
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEFAULT_MODEL",
+    "SCENARIOS",
+    "WAITING_SCENARIOS",
+    "LoggedRequest",
+    "Scenario",
+    "Simulator",
+]

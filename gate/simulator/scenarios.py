@@ -16,6 +16,7 @@ class Scenario:
     name: str
     description: str
     behaviour: Behaviour
+    waits: bool = False  # holds the client until its deadline: a test needs a short --timeout for it
 
 
 _TABLE = [
@@ -101,10 +102,17 @@ _TABLE = [
         "Always 500 internal_error (a plain, retryable server error)",
         b.fixed_error(500, "internal server error", "internal_error"),
     ),
-    Scenario("slow", "Wait slow_seconds before sending anything, then ok", b.slow_ok),
+    Scenario("slow", "Wait slow_seconds before sending anything, then ok", b.slow_ok, waits=True),
     Scenario("latency_100ms", "Sleep 0.1 s, then ok (for benchmarks)", b.latency_ok),
-    Scenario("drip", "Headers with Content-Length, then one body byte every drip_interval seconds", b.drip),
-    Scenario("stall_body", "Headers (Content-Length: 500), then nothing until stop", b.stall_body),
+    Scenario(
+        "drip",
+        "Headers with Content-Length, then one body byte every drip_interval seconds",
+        b.drip,
+        waits=True,
+    ),
+    Scenario(
+        "stall_body", "Headers (Content-Length: 500), then nothing until stop", b.stall_body, waits=True
+    ),
     Scenario("disconnect", "Read the request, then close the connection without any response", b.disconnect),
     Scenario(
         "html", "200 text/html captive-portal login page", b.static_body(200, r.HTML_PORTAL, "text/html")
@@ -177,6 +185,7 @@ _TABLE = [
         "stream_stall",
         "Stream: the role chunk, then nothing until stop or client disconnect; else stall_body",
         b.stream_stall,
+        waits=True,
     ),
     Scenario(
         "stream_split",
@@ -212,3 +221,6 @@ _TABLE = [
 ]
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in _TABLE}
+
+# The scenarios that wait for the client's deadline; every test that runs them all shares this set.
+WAITING_SCENARIOS = frozenset(name for name, scenario in SCENARIOS.items() if scenario.waits)

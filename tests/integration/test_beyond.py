@@ -12,8 +12,8 @@ import pytest
 from gate.checks import RunContext
 from gate.checks.stream import check_stream
 from gate.client import new_session
-from gate.config import resolve
 from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
+from tests.support import target_config
 
 AUTH = ["--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL]
 
@@ -66,7 +66,7 @@ def test_negative_note_in_summary_names_production(sim, gate, tmp_path):
 
 
 def _stream(sim, scenario: str, timeout: float = 5.0):
-    config = resolve(
+    config = target_config(
         {
             "base_url": sim.url_for(scenario),
             "api_key": DEFAULT_API_KEY,

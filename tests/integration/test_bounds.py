@@ -11,10 +11,11 @@ import time
 
 import pytest
 
-from gate.app import Console, execute
+from gate.app import execute
 from gate.config import resolve
 from gate.redact import Redactor
 from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, Simulator
+from gate.terminal import Console
 
 GIB = 1024**3
 

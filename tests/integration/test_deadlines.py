@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
+from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, WAITING_SCENARIOS
 
 AUTH = ["--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL]
 # scenario -> (exit, failure class, failing check, requests seen with --retries 0); read by the fault matrix
@@ -17,6 +17,10 @@ DEADLINE_EXPECTED = {
     "stall_body": (3, "timeout", "completion", 1),
     "stream_stall": (3, "timeout", "completion", 1),
 }
+
+
+def test_every_waiting_scenario_has_a_deadline_test():
+    assert set(DEADLINE_EXPECTED) == WAITING_SCENARIOS
 
 
 @pytest.mark.parametrize("scenario", sorted(DEADLINE_EXPECTED))

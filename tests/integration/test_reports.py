@@ -10,19 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, SCENARIOS
+from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, SCENARIOS, WAITING_SCENARIOS
 
 xmlschema = pytest.importorskip("xmlschema")
 junitparser = pytest.importorskip("junitparser")
 
 SCHEMA = xmlschema.XMLSchema(str(Path(__file__).parents[1] / "schemas" / "junit-jenkins.xsd"))
 AUTH = ["--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL]
-DEADLINE = {"slow", "drip", "stall_body", "stream_stall"}
 ORDER = ["config", "dns", "tls", "completion", "output", "samples"]
 
 
 def _run_with_reports(gate, sim, tmp_path, scenario):
-    timing = ["--timeout", "0.5", "--retries", "0"] if scenario in DEADLINE else ["--max-retry-after", "0.01"]
+    timing = (
+        ["--timeout", "0.5", "--retries", "0"]
+        if scenario in WAITING_SCENARIOS
+        else ["--max-retry-after", "0.01"]
+    )
     junit, summary = tmp_path / "junit.xml", tmp_path / "summary.md"
     run = gate(
         "--base-url",

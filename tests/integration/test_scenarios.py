@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, SCENARIOS
+from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, SCENARIOS, WAITING_SCENARIOS
 
 AUTH = ["--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL]
 
@@ -63,11 +63,10 @@ EXPECTED = {
     "server_error": (3, "upstream", "completion", 3),
     "disconnect": (3, "connect", "completion", 3),
 }
-DEADLINE_SCENARIOS = {"slow", "drip", "stall_body", "stream_stall"}  # covered in test_deadlines.py
 
 
 def test_every_scenario_has_an_expectation():
-    assert set(SCENARIOS) - DEADLINE_SCENARIOS == set(EXPECTED)
+    assert set(SCENARIOS) - WAITING_SCENARIOS == set(EXPECTED)  # those in test_deadlines.py
 
 
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))

@@ -9,19 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from gate.app import Artifact, Console, execute
+from gate.app import execute
 from gate.config import resolve
+from gate.publish import Artifact
 from gate.redact import Redactor
 from gate.reporters import json_report
-from gate.simulator import DEFAULT_MODEL, SCENARIOS, Simulator
+from gate.simulator import DEFAULT_MODEL, SCENARIOS, WAITING_SCENARIOS, Simulator
+from gate.terminal import Console
 
 KEY = "sk-LeakProbe+/=&%?0123456789abcdef"
 FORMS = [KEY, urllib.parse.quote(KEY, safe=""), base64.b64encode(KEY.encode()).decode()]
-SKIP = {
-    "slow",
-    "drip",
-    "stall_body",
-}  # deadline scenarios: same code paths, covered with short timeouts below
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +35,11 @@ def _assert_clean(*texts: str) -> None:
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_no_artifact_holds_the_key(keyed_sim, gate, tmp_path, scenario):
-    timing = ["--timeout", "0.6", "--retries", "0"] if scenario in SKIP else ["--max-retry-after", "0.01"]
+    timing = (
+        ["--timeout", "0.6", "--retries", "0"]
+        if scenario in WAITING_SCENARIOS
+        else ["--max-retry-after", "0.01"]
+    )
     run = gate("--base-url", keyed_sim.url_for(scenario), "--api-key", KEY, "--model", DEFAULT_MODEL, *timing)
     assert run.exit_code in (0, 1, 3)
     files = [p.read_text(encoding="utf-8") for p in tmp_path.rglob("*") if p.is_file()]
@@ -78,13 +79,13 @@ def test_a_leak_past_the_redactor_is_scrubbed_and_fails_the_gate(keyed_sim, tmp_
         path.write_text(text + f"\n{KEY}\n", encoding="utf-8")
 
     out = io.StringIO()
-    report, code = execute(
+    report = execute(
         config,
         Console(out, Redactor()),
         {},
         artifacts=[Artifact(leaky, json_report.render, write=buggy_write)],
     )
-    assert int(code) == 1
+    assert int(report.verdict.exit_code) == 1
     assert report.verdict.failure_class == "leak"
     assert KEY not in leaky.read_text()
     assert '"failure_class": "leak"' in leaky.read_text()

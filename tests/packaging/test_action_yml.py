@@ -112,11 +112,13 @@ def test_action_defaults_resolve_exactly_like_the_cli_defaults(action):
     env = {f"INPUT_{name.upper()}": entry.get("default", "") for name, entry in action["inputs"].items()}
     from_action = resolve(flags, env)
     from_cli = resolve(flags, {})
-    assert dataclasses.replace(from_action, sources=None) == dataclasses.replace(from_cli, sources=None)
+    assert from_action.settings == from_cli.settings
+    action_target, cli_target = from_action.targets[0].config, from_cli.targets[0].config
+    assert dataclasses.replace(action_target, sources=None) == dataclasses.replace(cli_target, sources=None)
     for name, entry in action["inputs"].items():
         spec = OPTIONS_BY_NAME[name]
-        if "default" in entry:
-            assert from_action.sources[spec.dest] == spec.input_var
+        if "default" in entry and not spec.run_wide:
+            assert action_target.sources[spec.dest] == spec.input_var
 
 
 def test_outputs_are_declared_for_github_output(action):

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import requests
 
-from gate.classify import classify_status
+from gate.classify import classify_status, try_parse
 from gate.client import HttpResponse
 from tests.peers.litellm_peer import MASTER_KEY, MODEL, ROOT, Peer, RunGate, observe
 
@@ -48,7 +48,7 @@ def gate_class_of(response: requests.Response) -> str | None:
     """The class the gate's own classifier gives this answer (None: a success)."""
     headers = {name.lower(): value for name, value in response.headers.items()}
     answer = HttpResponse(response.status_code, response.reason, headers, response.content, 0.0, 0.0)
-    failure = classify_status(answer)
+    failure = classify_status(answer, try_parse(answer.body))
     return None if failure is None else str(failure.failure_class)
 
 

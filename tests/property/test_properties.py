@@ -11,12 +11,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gate.app import Console, execute
+from gate.app import execute
 from gate.config import ConfigError, resolve
 from gate.contract import violations
 from gate.options import OPTIONS
 from gate.redact import Redactor
 from gate.sse import SSEParser
+from gate.terminal import Console
 from tests.property.rawserver import RawServer
 
 MODEL = "gpt-4o-mini"
@@ -46,8 +47,8 @@ def _run(server: RawServer, key: str = KEY, **flags: str):
         {},
     )
     out = io.StringIO()
-    report, code = execute(config, Console(out, Redactor()), {}, artifacts=[])
-    return report, int(code), out.getvalue()
+    report = execute(config, Console(out, Redactor()), {}, artifacts=[])
+    return report, int(report.verdict.exit_code), out.getvalue()
 
 
 def _response(
@@ -216,8 +217,8 @@ def test_an_echoed_secret_never_leaks(server, tmp_path_factory, secret, where, e
     )
     out = io.StringIO()
     env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(out_dir / "out")}
-    report, code = execute(config, Console(out, Redactor()), env)
-    assert int(code) in (0, 1, 3)
+    report = execute(config, Console(out, Redactor()), env)
+    assert int(report.verdict.exit_code) in (0, 1, 3)
     lines = [line for line in out.getvalue().splitlines() if not line.startswith("::add-mask::")]
     texts = ["\n".join(lines)] + [p.read_text(encoding="utf-8") for p in out_dir.iterdir()]
     for text in texts:
@@ -238,7 +239,7 @@ CONFIG_VALUE = st.one_of(
 @given(values=st.fixed_dictionaries({spec.dest: CONFIG_VALUE for spec in OPTIONS if spec.name != "targets"}))
 def test_arbitrary_config_is_valid_or_a_config_error(values):
     try:
-        config = resolve(values, {})
+        config = resolve(values, {}).targets[0].config
     except ConfigError as exc:
         assert str(exc).startswith("--") and "Fix:" in str(exc)
     else:

@@ -22,7 +22,14 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, SCENARIOS, LoggedRequest, Simulator
+from gate.simulator import (
+    DEFAULT_API_KEY,
+    DEFAULT_MODEL,
+    SCENARIOS,
+    WAITING_SCENARIOS,
+    LoggedRequest,
+    Simulator,
+)
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 MESSAGES = [{"role": "user", "content": "Reply with exactly the word: pong"}]
@@ -284,7 +291,7 @@ STATUS = {
     "models_missing": 200,
 }
 # Scenarios with their own tests (timing, framing or no response at all).
-SPECIAL = {"slow", "drip", "stall_body", "huge", "huge_chunked", "disconnect", "stream_stall"}
+SPECIAL = WAITING_SCENARIOS | {"huge", "huge_chunked", "disconnect"}
 
 
 def test_every_scenario_is_covered() -> None:

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from gate.classify import classify_status, request_id, retry_after_seconds
+from gate.classify import classify_status, request_id, retry_after_seconds, try_parse
 from gate.client import HttpResponse
 from gate.failures import TRANSIENT_CLASSES, ExitCode, FailureClass
 from gate.probe import evaluate
@@ -17,6 +17,11 @@ from gate.retry import RetryPolicy
 def response(status: int, body: object = b"", headers: dict[str, str] | None = None) -> HttpResponse:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return HttpResponse(status, "", {k.lower(): v for k, v in (headers or {}).items()}, raw, 1.0, 1.0)
+
+
+def judge(answer: HttpResponse):
+    """The failure of one answer, its body parsed once as the gate does."""
+    return classify_status(answer, try_parse(answer.body))
 
 
 def err(code: str | None, message: str = "boom", type_: str = "comet_api_error") -> dict:
@@ -56,20 +61,18 @@ def err(code: str | None, message: str = "boom", type_: str = "comet_api_error")
     ],
 )
 def test_status_classes(status, body, headers, expected):
-    failure = classify_status(response(status, body, headers))
+    failure = judge(response(status, body, headers))
     assert failure is not None
     assert failure.failure_class is expected
 
 
 def test_redirect_names_the_target_host():
-    failure = classify_status(
-        response(308, b"", {"Location": "https://evil.example.net/v1/chat/completions"})
-    )
+    failure = judge(response(308, b"", {"Location": "https://evil.example.net/v1/chat/completions"}))
     assert "evil.example.net" in failure.message
 
 
 def test_success_without_error_is_not_a_failure():
-    assert classify_status(response(200, {"id": "x", "choices": []})) is None
+    assert judge(response(200, {"id": "x", "choices": []})) is None
 
 
 def test_request_id_from_header_then_from_message():
@@ -131,7 +134,7 @@ def test_minimal_cometapi_body_meets_the_contract():
 def test_transient_classes_and_exit_codes_are_stable():
     names = {c.value for c in TRANSIENT_CLASSES}
     assert names == {"connect", "timeout", "rate_limit", "upstream"}
-    assert [int(c) for c in ExitCode] == [0, 1, 2, 3]
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 143]
     assert all(c.next_step for c in FailureClass)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gate.config import ConfigError, normalize_base_url, resolve
+from gate.config import ConfigError, normalize_base_url
+from tests.support import target_config as resolve
 
 KEY = "sk-test-0123456789abcdef"
 

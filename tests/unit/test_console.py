@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from gate.app import Console
 from gate.redact import Redactor
+from gate.terminal import Console
 
 
 class FakeTTY(io.StringIO):

@@ -11,14 +11,14 @@ import pytest
 from gate.checks import RunContext
 from gate.checks.network import check_dns, check_tls
 from gate.client import new_session
-from gate.config import resolve
+from tests.support import target_config
 
 trustme = pytest.importorskip("trustme")
 KEY = "sk-test-0123456789abcdef"
 
 
 def _ctx(base_url: str, env: dict[str, str] | None = None, resolver=socket.getaddrinfo) -> RunContext:
-    config = resolve({"base_url": base_url, "api_key": KEY, "model": "m"}, env or {})
+    config = target_config({"base_url": base_url, "api_key": KEY, "model": "m"}, env or {})
     return RunContext(config=config, session=new_session(), env=env or {}, resolver=resolver)
 
 
