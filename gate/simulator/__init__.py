@@ -4,8 +4,9 @@
 ``/s/<name>`` whose requests are served as scenario ``name``. ``SCENARIOS`` lists them all.
 """
 
+from gate.simulator.handler import LoggedRequest
 from gate.simulator.scenarios import SCENARIOS, WAITING_SCENARIOS, Scenario
-from gate.simulator.server import DEFAULT_API_KEY, DEFAULT_MODEL, LoggedRequest, Simulator
+from gate.simulator.server import DEFAULT_API_KEY, DEFAULT_MODEL, Simulator
 
 __all__ = [
     "DEFAULT_API_KEY",

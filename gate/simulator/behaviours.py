@@ -11,37 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote
 
 from gate.simulator.exchange import Exchange
 from gate.simulator.responses import (
     EMBEDDING_MODEL,
-    EVIL_REDIRECT,
     NOT_JSON,
-    SPLIT_PAUSES,
     Completion,
     comet_request_id,
     completion_body,
     count_tokens,
     error_body,
-    json_bytes,
     models_body,
-    new_request_id,
-    padded_json,
     prompt_tokens,
     reply_text,
-    split_stream,
-    sse_event,
     stream_chunks,
     validate_chat,
 )
+from gate.simulator.streaming import send_stream, stream_split_pieces, stream_with_done, stream_without_done
 
 Behaviour = Callable[[Exchange], None]
 Transform = Callable[[dict[str, Any]], dict[str, Any]]
 #: Writes a streamed completion: (exchange, chat.completion.chunk objects, extra headers).
 StreamWriter = Callable[[Exchange, list[dict[str, Any]], list[tuple[str, str]] | None], None]
-
-SSE_HEADERS = [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache")]
 
 
 # -- error helpers ---------------------------------------------------------------------------------
@@ -52,13 +43,13 @@ def _error(ex: Exchange, status: int, message: str, type_: str, code: str | None
     ex.send_json(status, error_body(message, type_, code, **kw), headers=headers)
 
 
-def _comet_error(ex: Exchange, status: int, message: str, code: str, **kw: Any) -> None:
+def comet_error(ex: Exchange, status: int, message: str, code: str, **kw: Any) -> None:
     _error(ex, status, f"{message} (request id: {comet_request_id()})", "comet_api_error", code, **kw)
 
 
 def invalid_token(ex: Exchange) -> None:
     """401 ``invalid_api_key`` with the request id inside the message (no x-request-id header)."""
-    _comet_error(ex, 401, "Invalid token", "invalid_api_key")
+    comet_error(ex, 401, "Invalid token", "invalid_api_key")
 
 
 def _model_not_found(ex: Exchange, model: str) -> None:
@@ -78,14 +69,14 @@ def rate_limited(headers: list[tuple[str, str]]) -> Behaviour:
     """429 ``rate_limit_exceeded`` carrying the given (retry hint) headers."""
 
     def behaviour(ex: Exchange) -> None:
-        _comet_error(ex, 429, "Rate limit reached for requests", "rate_limit_exceeded", headers=headers)
+        comet_error(ex, 429, "Rate limit reached for requests", "rate_limit_exceeded", headers=headers)
 
     return behaviour
 
 
 def error_200(ex: Exchange) -> None:
     """200 whose body is a CometAPI error object."""
-    _comet_error(ex, 200, "upstream provider error", "upstream_error")
+    comet_error(ex, 200, "upstream provider error", "upstream_error")
 
 
 def not_json(ex: Exchange) -> None:
@@ -140,51 +131,10 @@ def complete(
     shape = transform or (lambda d: d)
     if ex.wants_stream:
         with_usage = ex.include_usage if usage_chunk is None else usage_chunk
-        (stream_writer or _stream_with_done)(ex, [shape(ch) for ch in stream_chunks(c, with_usage)], headers)
+        (stream_writer or stream_with_done)(ex, [shape(ch) for ch in stream_chunks(c, with_usage)], headers)
     else:
         ex.send_json(200, shape(completion_body(c)), headers=headers or (), request_id=True)
     return None
-
-
-def _stream(
-    ex: Exchange, events: list[Any], headers: list[tuple[str, str]] | None = None, *, chunked: bool = True
-) -> None:
-    """Send SSE events (dicts are JSON-encoded; strings verbatim, e.g. ``[DONE]``)."""
-    all_headers = [*SSE_HEADERS, ("x-request-id", new_request_id()), *(headers or [])]
-    if not ex.start(200, all_headers, framing="chunked" if chunked else "close"):
-        return
-    for event in events:
-        if not ex.write(event if isinstance(event, bytes) else sse_event(event)):
-            return
-    ex.finish()
-
-
-def _stream_with_done(
-    ex: Exchange, chunks: list[dict[str, Any]], headers: list[tuple[str, str]] | None
-) -> None:
-    _stream(ex, [*chunks, "[DONE]"], headers)
-
-
-def _stream_without_done(
-    ex: Exchange, chunks: list[dict[str, Any]], headers: list[tuple[str, str]] | None
-) -> None:
-    _stream(ex, chunks, headers)
-
-
-def _stream_split(ex: Exchange, chunks: list[dict[str, Any]], headers: list[tuple[str, str]] | None) -> None:
-    """Chunks + ``[DONE]`` as :func:`split_stream` pieces: one flushed write (HTTP chunk) each, with
-    1-5 ms pauses."""
-    pieces = split_stream(chunks)
-    ex.no_delay()
-    all_headers = [*SSE_HEADERS, ("x-request-id", new_request_id()), *(headers or [])]
-    if not ex.start(200, all_headers, framing="chunked"):
-        return
-    for i, piece in enumerate(pieces):
-        if not ex.write(piece):
-            return
-        if i + 1 < len(pieces) and ex.wait(SPLIT_PAUSES[i % len(SPLIT_PAUSES)]):
-            return
-    ex.finish()
 
 
 def ok(ex: Exchange) -> None:
@@ -214,12 +164,12 @@ def models_missing(ex: Exchange) -> None:
 
 def stream_split(ex: Exchange) -> None:
     """Ok; a stream always ends with a usage chunk and is written in tiny, awkwardly cut pieces."""
-    complete(ex, usage_chunk=True, stream_writer=_stream_split)
+    complete(ex, usage_chunk=True, stream_writer=stream_split_pieces)
 
 
 def stream_no_done(ex: Exchange) -> None:
     """Ok; a stream ends cleanly (chunked terminator) without ``data: [DONE]``."""
-    complete(ex, stream_writer=_stream_without_done)
+    complete(ex, stream_writer=stream_without_done)
 
 
 def content_change(**changes: Any) -> Behaviour:
@@ -265,109 +215,13 @@ def bad_model(ex: Exchange) -> None:
     _model_not_found(ex, model)
 
 
-def slow_ok(ex: Exchange) -> None:
-    """Say nothing for ``slow_seconds`` (until stop / client gone), then ok."""
-    if not ex.wait(ex.state.slow_seconds):
-        ok(ex)
-
-
-def latency_ok(ex: Exchange) -> None:
-    """Sleep 0.1 s, then ok."""
-    if not ex.wait(0.1):
-        ok(ex)
-
-
-def _ok_body(ex: Exchange) -> bytes:
-    c = Completion(model=ex.state.model, content="pong", prompt_tokens=9)
-    return json_bytes(completion_body(c))
-
-
-def drip(ex: Exchange) -> None:
-    """A valid ok body (with Content-Length) written one byte per ``drip_interval``."""
-    body = _ok_body(ex)
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    if not ex.start(200, [*headers, ("x-request-id", new_request_id())]):
-        return
-    for i in range(len(body)):
-        if not ex.write(body[i : i + 1]) or (i + 1 < len(body) and ex.wait(ex.state.drip_interval)):
-            return
-
-
-def stall_body(ex: Exchange) -> None:
-    """Promise 500 bytes, send none."""
-    if ex.start(200, [("Content-Type", "application/json"), ("Content-Length", "500")]):
-        ex.hold()
-    ex.abort()
-
-
-def stream_stall(ex: Exchange) -> None:
-    """Stream: the role chunk, then nothing until stop / client gone; non-stream: :func:`stall_body`."""
-    if not ex.wants_stream:
-        return stall_body(ex)
-    role_chunk = stream_chunks(Completion(model=ex.state.model, content="pong"), False)[0]
-    headers = [*SSE_HEADERS, ("x-request-id", new_request_id())]
-    if ex.start(200, headers, framing="chunked") and ex.write(sse_event(role_chunk)):
-        ex.hold()
-    ex.abort()
-    return None
-
-
-def huge(chunked: bool) -> Behaviour:
-    """``huge_bytes`` of padded JSON, with Content-Length or chunked; gives up quietly on disconnect."""
-
-    def behaviour(ex: Exchange) -> None:
-        headers = [("Content-Type", "application/json")]
-        if not chunked:
-            headers.append(("Content-Length", str(ex.state.huge_bytes)))
-        if not ex.start(200, headers, framing="chunked" if chunked else "length"):
-            return
-        for piece in padded_json(ex.state.huge_bytes):
-            if ex.state.stop.is_set() or not ex.write(piece):
-                ex.abort()
-                return
-        ex.finish()
-
-    return behaviour
-
-
-def echo_key(ex: Exchange) -> None:
-    """Ok (any key accepted), echoing the presented key in a header and in the body."""
-    key = ex.presented_key
-    extra = {"debug": {"auth": f"Bearer {key}", "auth_urlencoded": quote(key, safe="")}}
-    complete(
-        ex,
-        check_auth=False,
-        tweak=lambda c: replace(c, system_fingerprint=key, extra=extra),
-        headers=[("x-echo-authorization", f"Bearer {key}")],
-    )
-
-
-def echo_key_error(ex: Exchange) -> None:
-    """401 whose message and ``x-echo-authorization`` header contain the presented key."""
-    key = ex.presented_key
-    headers = [("x-echo-authorization", f"Bearer {key}")]
-    _comet_error(ex, 401, f"Invalid token {key}", "invalid_api_key", headers=headers)
-
-
-def redirect(ex: Exchange) -> None:
-    """301 to a foreign host."""
-    body = b"<html><body>Moved Permanently. Redirecting to <a href='%s'>here</a>.</body></html>"
-    ex.send(301, body % EVIL_REDIRECT.encode(), "text/html", [("Location", EVIL_REDIRECT)])
-
-
-def redirect_same_host(ex: Exchange) -> None:
-    """308 to ``/v2/chat/completions`` on this server."""
-    target = f"{ex.base_url}/v2/chat/completions"
-    ex.send(308, b"<html><body>Permanent Redirect</body></html>", "text/html", [("Location", target)])
-
-
 def broken_stream(ex: Exchange) -> None:
     """Stream one chunk, then malformed JSON, then close (no ``[DONE]``); non-stream: :func:`not_json`."""
     if not ex.wants_stream:
         return not_json(ex)
     c = Completion(model=ex.state.model, content="pong")
     first = stream_chunks(c, False)[0]
-    _stream(ex, [first, b'data: {"id": broken\n\n'], chunked=False)
+    send_stream(ex, [first, b'data: {"id": broken\n\n'], chunked=False)
     return None
 
 
@@ -377,23 +231,8 @@ def stream_error_event(ex: Exchange) -> None:
         return error_200(ex)
     c = Completion(model=ex.state.model, content="pong")
     err = error_body("upstream overloaded", "comet_api_error", "upstream_error", with_param=False)
-    _stream(ex, [stream_chunks(c, False)[0], err, "[DONE]"])
+    send_stream(ex, [stream_chunks(c, False)[0], err, "[DONE]"])
     return None
-
-
-def control_chars(ex: Exchange) -> None:
-    """500 whose message is hostile to terminals, HTML, Markdown tables and log size limits."""
-    message = (
-        "\x1b[31mupstream exploded\x1b[0m \x07\x08\x0b 🔥💥 | col | <script>alert('x')</script> "
-        "`rm -rf /` ```code``` " + "A" * 10_240 + f" (request id: {comet_request_id()})"
-    )
-    body = error_body(message, "comet_api_error", "internal_error")
-    ex.send_json(500, body, ascii_only=False)
-
-
-def disconnect(ex: Exchange) -> None:
-    """Close the connection without answering."""
-    ex.abort()
 
 
 def fixed_error(

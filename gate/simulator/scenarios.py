@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gate.simulator import behaviours as b
+from gate.simulator import hostile as h
 from gate.simulator import responses as r
+from gate.simulator import timing as t
 from gate.simulator.behaviours import Behaviour
 
 
@@ -102,18 +104,18 @@ _TABLE = [
         "Always 500 internal_error (a plain, retryable server error)",
         b.fixed_error(500, "internal server error", "internal_error"),
     ),
-    Scenario("slow", "Wait slow_seconds before sending anything, then ok", b.slow_ok, waits=True),
-    Scenario("latency_100ms", "Sleep 0.1 s, then ok (for benchmarks)", b.latency_ok),
+    Scenario("slow", "Wait slow_seconds before sending anything, then ok", t.slow_ok, waits=True),
+    Scenario("latency_100ms", "Sleep 0.1 s, then ok (for benchmarks)", t.latency_ok),
     Scenario(
         "drip",
         "Headers with Content-Length, then one body byte every drip_interval seconds",
-        b.drip,
+        t.drip,
         waits=True,
     ),
     Scenario(
-        "stall_body", "Headers (Content-Length: 500), then nothing until stop", b.stall_body, waits=True
+        "stall_body", "Headers (Content-Length: 500), then nothing until stop", t.stall_body, waits=True
     ),
-    Scenario("disconnect", "Read the request, then close the connection without any response", b.disconnect),
+    Scenario("disconnect", "Read the request, then close the connection without any response", t.disconnect),
     Scenario(
         "html", "200 text/html captive-portal login page", b.static_body(200, r.HTML_PORTAL, "text/html")
     ),
@@ -156,21 +158,21 @@ _TABLE = [
         b.content_change(usage=False),
     ),
     Scenario(
-        "huge", "200 JSON of huge_bytes with Content-Length, written in 64 KiB pieces", b.huge(chunked=False)
+        "huge", "200 JSON of huge_bytes with Content-Length, written in 64 KiB pieces", t.huge(chunked=False)
     ),
-    Scenario("huge_chunked", "200 JSON of huge_bytes, chunked transfer encoding", b.huge(chunked=True)),
+    Scenario("huge_chunked", "200 JSON of huge_bytes, chunked transfer encoding", t.huge(chunked=True)),
     Scenario(
-        "echo_key", "Ok, but echoes the presented key in a header, system_fingerprint and debug", b.echo_key
+        "echo_key", "Ok, but echoes the presented key in a header, system_fingerprint and debug", h.echo_key
     ),
     Scenario(
         "echo_key_error",
         "401 whose message and x-echo-authorization header contain the presented key",
-        b.echo_key_error,
+        h.echo_key_error,
     ),
     Scenario(
-        "redirect", "301 to https://evil.example.net/v1/chat/completions (credential leak bait)", b.redirect
+        "redirect", "301 to https://evil.example.net/v1/chat/completions (credential leak bait)", h.redirect
     ),
-    Scenario("redirect_same_host", "308 to /v2/chat/completions on the same server", b.redirect_same_host),
+    Scenario("redirect_same_host", "308 to /v2/chat/completions on the same server", h.redirect_same_host),
     Scenario(
         "broken_stream",
         "Stream: one chunk, then malformed JSON and close without [DONE]; else not_json",
@@ -184,7 +186,7 @@ _TABLE = [
     Scenario(
         "stream_stall",
         "Stream: the role chunk, then nothing until stop or client disconnect; else stall_body",
-        b.stream_stall,
+        t.stream_stall,
         waits=True,
     ),
     Scenario(
@@ -216,7 +218,7 @@ _TABLE = [
     Scenario(
         "control_chars",
         "500 whose message has ANSI escapes, control chars, emoji, markup, 10 KB padding",
-        b.control_chars,
+        h.control_chars,
     ),
 ]
 

@@ -154,7 +154,7 @@ def test_transport_exceptions_map_to_classes():
     import requests
     import urllib3
 
-    from gate.client import _classify_exception
+    from gate.transport_errors import classify_exception
 
     conn = urllib3.connection.HTTPSConnection("api.cometapi.test", 443)
     dns = urllib3.exceptions.NameResolutionError(
@@ -172,5 +172,5 @@ def test_transport_exceptions_map_to_classes():
         (requests.exceptions.ConnectionError("Connection reset by peer"), FailureClass.CONNECT),
     ]
     for exc, expected in cases:
-        assert _classify_exception(exc, 1.0, fired=False).failure_class is expected, exc
-    assert _classify_exception(cases[-1][0], 1.0, fired=True).failure_class is FailureClass.TIMEOUT
+        assert classify_exception(exc, 1.0, fired=False).failure_class is expected, exc
+    assert classify_exception(cases[-1][0], 1.0, fired=True).failure_class is FailureClass.TIMEOUT

@@ -30,3 +30,40 @@ def test_quick_start_has_exactly_the_two_commands():
 
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def _examples_module():
+    spec = importlib.util.spec_from_file_location("examples", ROOT / "scripts" / "render_summary_examples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_summary_examples_match_a_fresh_run():
+    """docs/examples/*.md are what the gate writes today (durations, times and request ids aside)."""
+    examples = _examples_module()
+    for name in examples.RUNS:
+        committed = (ROOT / "docs" / "examples" / f"{name}.md").read_text(encoding="utf-8")
+        fresh = examples.render_markdown(name)
+        assert examples.normalized(fresh) == examples.normalized(committed), (
+            "run: python scripts/render_summary_examples.py"
+        )
+
+
+def test_examples_script_without_the_gate_fails_cleanly_and_deletes_nothing(tmp_path):
+    """A bare interpreter that cannot import the gate: one clear line, no file lost."""
+    import subprocess
+    import sys
+
+    before = {p.name: p.read_bytes() for p in (ROOT / "docs" / "examples").iterdir()}
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", str(ROOT / "scripts" / "render_summary_examples.py")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "pip install -e ." in result.stderr
+    after = {p.name: p.read_bytes() for p in (ROOT / "docs" / "examples").iterdir()}
+    assert after == before
