@@ -7,6 +7,7 @@ the workflows and examples use are checked here against action.yml.
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,19 @@ def test_dockerignore_admits_only_what_the_build_copies():
         if kind == "COPY" and not arg.startswith("--from"):
             copied.update(arg.split()[:-1])
     assert copied == admitted
+
+
+def test_make_demo_installs_only_the_gate():
+    """The quick start's first command must not wait for the test extras (openai, hypothesis, ruff)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    demo = re.search(r"^demo: (\S+)", makefile, re.M).group(1)
+    recipe = re.search(rf"^{re.escape(demo)}:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    assert "pip install" in recipe and "[test]" not in recipe
+    test = re.search(r"^test: (\S+)", makefile, re.M).group(1)
+    assert "[test]" in re.search(rf"^{re.escape(test)}:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+
+
+def test_licence_is_an_spdx_string():
+    """A TOML table for project.license is deprecated by setuptools (a warning on every install)."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert isinstance(pyproject["project"]["license"], str)

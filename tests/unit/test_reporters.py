@@ -1,0 +1,205 @@
+"""Each reporter's exact output for a run report built by hand (no server, no clock)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from dataclasses import replace
+from pathlib import Path
+
+from gate.config import RunSettings, resolve_target
+from gate.failures import FailureClass
+from gate.github import outputs
+from gate.report import TargetReport, run_report, target_report
+from gate.reporters import console, json_report, junit, summary
+from gate.results import CheckResult, Latency, Status
+
+EXPECTED = Path(__file__).parent / "expected"
+T0 = dt.datetime(2026, 11, 28, 3, 0, 0, tzinfo=dt.UTC)
+SETTINGS = RunSettings(phase="canary", change_id="CHG-1", deployment_version="v2")
+
+
+def config(**flags: object):
+    base = {"base_url": "https://api.cometapi.com", "api_key": "sk-test-0123456789", "model": "gpt-4o-mini"}
+    return resolve_target({**base, "environment": "staging", **flags}, {})
+
+
+PASSING = (
+    CheckResult("config", Status.PASS, "api.cometapi.com, model gpt-4o-mini, 3 sample(s), deadline 30 s"),
+    CheckResult(
+        "completion",
+        Status.PASS,
+        "HTTP 200 in 412 ms, contract holds",
+        415.0,
+        details={"usage": {"total_tokens": 12}},
+        latency=Latency(412.0, 412.0, 412.0),
+        request_ids=("req_a1",),
+    ),
+    CheckResult("output", Status.PASS, "assistant said 'pong' (contains 'pong')"),
+    CheckResult(
+        "samples",
+        Status.WARN,
+        "3/3 succeeded; p50 400 ms, p95 530 ms, max 530 ms",
+        540.0,
+        warnings=("p95 latency 530 ms is over --warn-latency-ms 500",),
+        warning_class=FailureClass.LATENCY,
+        latency=Latency(400.0, 530.0, 530.0),
+        request_ids=("req_a1", "req_b2", "req_c3"),
+    ),
+)
+FAILING = (
+    CheckResult("config", Status.PASS, "api.cometapi.com, model gpt-4o-mini, 3 sample(s), deadline 30 s"),
+    CheckResult(
+        "completion",
+        Status.FAIL,
+        "HTTP 401 unauthorized: Invalid token (request id: 20261128030000abc) (1 attempt)",
+        12.0,
+        FailureClass.AUTH,
+        {
+            "http_status": 401,
+            "request_id": "20261128030000abc",
+            "response_excerpt": '{"error": {"message": "Invalid token"}}',
+        },
+        request_ids=("20261128030000abc",),
+    ),
+    CheckResult("output", Status.SKIP, "not run: completion failed (auth)"),
+)
+
+
+def target(results: tuple[CheckResult, ...], name: str | None = None) -> TargetReport:
+    report = target_report(name, config(), results, T0, SETTINGS.mode)
+    return replace(report, completed_at=T0 + dt.timedelta(seconds=1))
+
+
+def run(*targets: TargetReport, settings: RunSettings = SETTINGS):
+    return replace(run_report(settings, targets, (), T0), completed_at=T0 + dt.timedelta(seconds=2))
+
+
+def test_console_footer_of_a_pass_with_a_warning():
+    assert console.footer(run(target(PASSING))) == [
+        "",
+        "RESULT: PASS: proceed with 1 warning(s)",
+        "  latency    : p50 400 ms, p95 530 ms, max 530 ms",
+        "  request ids: req_a1, req_b2, req_c3",
+    ]
+
+
+def test_console_footer_and_lines_of_a_failure():
+    report = run(target(FAILING))
+    assert console.footer(report) == [
+        "",
+        "RESULT: FAIL: hold. Failure class: auth (check 'completion')",
+        "  what broke : authentication rejected",
+        "  next step  : Check the secret's path (CI variable / secret name), that it is not expired or "
+        "revoked, and that it is sent as 'Authorization: Bearer <key>'.",
+        "  request ids: 20261128030000abc",
+    ]
+    assert console.check_line(FAILING[1]) == [
+        "FAIL  completion  [auth] HTTP 401 unauthorized: Invalid token (request id: 20261128030000abc) "
+        "(1 attempt) (12 ms)"
+    ]
+    assert console.check_line(FAILING[2]) == ["SKIP  output      not run: completion failed (auth)"]
+    assert (
+        console.check_line(PASSING[3])[1] == "      warning: p95 latency 530 ms is over --warn-latency-ms 500"
+    )
+
+
+def test_console_of_several_targets_has_one_result_line():
+    report = run(
+        target(PASSING, "primary"), target(FAILING, "secondary"), settings=replace(SETTINGS, targets=None)
+    )
+    assert (
+        console.target_status(report.targets[0]) == "target primary: PASS; p50 400 ms, p95 530 ms, max 530 ms"
+    )
+    assert console.target_status(report.targets[1]) == "target secondary: FAIL [auth] in check 'completion'"
+    footer = console.footer(report)
+    assert footer[1] == "RESULT: FAIL: hold. 1 of 2 targets failed: secondary (auth)"
+    assert sum(line.startswith("RESULT") for line in footer) == 1
+
+
+def test_summary_of_a_failure():
+    assert summary.render(run(target(FAILING))) == (EXPECTED / "summary-fail.md").read_text(encoding="utf-8")
+
+
+def test_junit_of_a_failure():
+    xml = junit.render(run(target(FAILING))).replace(f'hostname="{socket.gethostname()}"', 'hostname="HOST"')
+    assert xml == (EXPECTED / "junit-fail.xml").read_text(encoding="utf-8")
+
+
+def test_json_of_a_failure():
+    body = json_report.build(run(target(FAILING)))
+    verdict = {k: body[k] for k in ("result", "decision", "failure_class", "failed_check", "exit_code")}
+    assert verdict == {
+        "result": "fail",
+        "decision": "hold",
+        "failure_class": "auth",
+        "failed_check": "completion",
+        "exit_code": 1,
+    }
+    assert body["latency_ms"] is None and body["request_ids"] == ["20261128030000abc"]
+    assert body["decision_record"] == {
+        "phase": "canary",
+        "change_id": "CHG-1",
+        "environment": "staging",
+        "deployment_version": "v2",
+        "config_version": None,
+        "endpoint_host": "api.cometapi.com",
+        "model": "gpt-4o-mini",
+        "smoke_test_result": "fail (auth)",
+        "parser_result": "not reached (no 2xx body)",
+        "observability_result": "request id recorded",
+        "request_ids": "20261128030000abc",
+        "started": "2026-11-28T03:00:00+00:00",
+        "completed": "2026-11-28T03:00:01+00:00",
+        "decision": "hold",
+    }
+    assert [c["id"] for c in body["checks"]] == ["config", "completion", "output"]
+    assert body["checks"][1]["next_step"] == FailureClass.AUTH.next_step
+
+
+def test_json_of_a_pass():
+    body = json_report.build(run(target(PASSING)))
+    assert (body["result"], body["decision"], body["exit_code"]) == ("pass", "proceed", 0)
+    assert body["latency_ms"] == {"p50": 400.0, "p95": 530.0, "max": 530.0}
+    assert body["warnings"] == [
+        {"check": "samples", "message": "p95 latency 530 ms is over --warn-latency-ms 500"}
+    ]
+
+
+def test_github_outputs():
+    assert outputs(run(target(FAILING))) == {
+        "result": "fail",
+        "decision": "hold",
+        "failure-class": "auth",
+        "latency-ms": "",
+        "request-id": "20261128030000abc",
+        "junit-path": "",
+        "report-path": "",
+    }
+    passing = run(target(PASSING), settings=replace(SETTINGS, json=Path("r.json"), junit=Path("j.xml")))
+    assert outputs(passing) == {
+        "result": "pass",
+        "decision": "proceed",
+        "failure-class": "",
+        "latency-ms": "400",
+        "request-id": "req_a1",
+        "junit-path": "j.xml",
+        "report-path": "r.json",
+    }
+
+
+def test_a_run_level_failure_decides_a_single_target_run():
+    leak = CheckResult(
+        "leak-scan",
+        Status.FAIL,
+        "the API key was found in r.json and scrubbed",
+        failure_class=FailureClass.LEAK,
+    )
+    report = run(target(PASSING)).with_run_result(leak)
+    assert (report.verdict.result, report.verdict.failure_class, report.verdict.failed_check) == (
+        "fail",
+        "leak",
+        "leak-scan",
+    )
+    assert int(report.verdict.exit_code) == 1
+    assert [c["id"] for c in json_report.build(report)["checks"]][-1] == "leak-scan"
