@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -23,11 +24,11 @@ from gate.github import GitHubActions
 from gate.publish import Artifact, default_artifacts, publish
 from gate.report import RunReport, TargetReport, run_report, target_report
 from gate.reporters import console
+from gate.results import internal_failure
 from gate.runner import run_checks
 from gate.terminal import Console
 
 MAX_CONCURRENT_TARGETS = 8
-Emit = Callable[..., None]
 
 
 @contextmanager
@@ -43,11 +44,16 @@ def _live(config: GateConfig) -> Iterator[GateConfig]:
 
 
 def run_target(
-    target: Target, settings: RunSettings, env: Mapping[str, str], emit: Emit, rng: random.Random
+    target: Target,
+    settings: RunSettings,
+    env: Mapping[str, str],
+    out: Console,
+    rng: random.Random,
 ) -> TargetReport:
-    """Plan and run one target's checks, each result emitted as it ends."""
+    """Plan and run one target's checks, each result printed (redacted first) as it ends."""
+    emit, redact = out.emit, out.redactor.redact_deep
     config = target.config
-    emit(*console.header(config))
+    emit(*console.header(redact(config)))
     started = dt.datetime.now(dt.UTC)
     with _live(config) as live:
         ca_bundle = str(config.ca_bundle) if config.ca_bundle else None
@@ -55,7 +61,7 @@ def run_target(
         try:
             ctx = RunContext(config=live, session=session, env=env, rng=rng)
             preparing = contract.prepare()  # ~40 ms of import and compile, overlapped with the first request
-            results = run_checks(ctx, on_result=lambda r: emit(*console.check_line(r)))
+            results = run_checks(ctx, on_result=lambda r: emit(*console.check_line(redact(r))))
             preparing.join()
         finally:
             session.close()
@@ -71,16 +77,15 @@ def _run_several(
     def one(item: tuple[Target, float]) -> tuple[TargetReport, str]:
         target, seed = item
         buffer = Console(io.StringIO(), out.redactor)
-        report = run_target(target, run.settings, env, buffer.emit, random.Random(seed))
+        report = run_target(target, run.settings, env, buffer, random.Random(seed))
         return report, buffer.stream.getvalue()  # type: ignore[attr-defined]
 
     workers = min(len(run.targets), MAX_CONCURRENT_TARGETS)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="target") as pool:
         finished = list(pool.map(one, zip(run.targets, seeds, strict=True)))
     for report, log in finished:
-        out.emit(
-            f"=== target {report.name} ===", *log.rstrip("\n").split("\n"), console.target_status(report), ""
-        )
+        status = console.target_status(out.redactor.redact_deep(report))
+        out.emit(f"=== target {report.name} ===", *log.rstrip("\n").split("\n"), status, "")
     return [report for report, _ in finished]
 
 
@@ -108,10 +113,17 @@ def execute(
         title = "targets" if several else run.targets[0].config.environment
         github.group(f"cometapi-smoke-gate: {title}")
     started = dt.datetime.now(dt.UTC)
-    if several:
-        reports = _run_several(run, env, out, rng)
-    else:
-        reports = [run_target(run.targets[0], run.settings, env, out.emit, rng)]
+    try:
+        if several:
+            reports = _run_several(run, env, out, rng)
+        else:
+            reports = [run_target(run.targets[0], run.settings, env, out, rng)]
+    except Exception:  # a bug outside any check (each check has its own boundary): still every report
+        failure = internal_failure("run", traceback.format_exc(limit=30))
+        out.emit(*console.check_line(out.redactor.redact_deep(failure)))
+        reports = [
+            target_report(t.name, t.config, [failure], started, run.settings.mode) for t in run.targets
+        ]
     if github is not None:
         github.end_group()
     report = run_report(run.settings, reports, (), started)

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
+import math
 import re
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from gate.client import HttpResponse
 from gate.failures import FailureClass
-from gate.text import decode, one_line
+from gate.jsonbody import NotJson
+from gate.text import INTAKE_LIMIT, decode, one_line
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-oneapi-request-id", "x-litellm-call-id", "cf-ray")
 _REQUEST_ID_IN_MESSAGE = re.compile(r"\(request id:\s*([^)\s]+)\s*\)", re.IGNORECASE)
+# "The model `x` does not exist." (OpenAI, vLLM's 404), "model not found", "no such model".
+_MODEL_MISSING = re.compile(
+    r"\bmodel\b.{0,200}?\b(does not exist|not found)|\bno such model\b", re.IGNORECASE
+)
 _RETRYABLE_STATUS = frozenset({408, 409, 429, 524})
 # Key problems some gateways answer with 400 (LiteLLM without a key database: 400 no_db_connection).
 _AUTH_CODES = frozenset({"invalid_api_key", "authentication_error", "no_db_connection", "unauthorized"})
@@ -35,29 +43,6 @@ class HttpFailure:
         return self.failure_class.transient
 
 
-def parse_json(body: bytes) -> Any:
-    """The decoded JSON, or raise ValueError."""
-    return json.loads(body.decode("utf-8"))
-
-
-def try_parse(body: bytes) -> Any:
-    """The decoded JSON, or NOT_JSON: the one parse of a response body, shared by every judge of it."""
-    if not body:
-        return NOT_JSON
-    try:
-        return parse_json(body)
-    except ValueError:
-        return NOT_JSON
-
-
-class _NotJson:
-    def __repr__(self) -> str:
-        return "NOT_JSON"
-
-
-NOT_JSON: Any = _NotJson()
-
-
 def error_object(payload: Any) -> dict[str, Any] | None:
     """The `error` member of an OpenAI/CometAPI error body, normalised to a dict."""
     if not isinstance(payload, dict) or "error" not in payload or payload.get("error") in (None, ""):
@@ -72,7 +57,7 @@ def request_id(response: HttpResponse, error: dict[str, Any] | None = None) -> s
     for name in _REQUEST_ID_HEADERS:
         value = response.headers.get(name)
         if value:
-            return one_line(value, 120)
+            return one_line(value, INTAKE_LIMIT)
     if error is not None:
         match = _REQUEST_ID_IN_MESSAGE.search(str(error.get("message", "")))
         if match:
@@ -81,28 +66,41 @@ def request_id(response: HttpResponse, error: dict[str, Any] | None = None) -> s
 
 
 def retry_after_seconds(headers: dict[str, str] | Any) -> float | None:
-    """Seconds the server asks us to wait (`retry-after-ms` wins over `Retry-After`), or None."""
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(float(millis) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    seconds = headers.get("retry-after")
-    if seconds:
-        try:
-            return max(float(seconds), 0.0)
-        except ValueError:
-            from email.utils import parsedate_to_datetime
+    """Seconds the server asks us to wait (`retry-after-ms` wins over `Retry-After`), or None.
 
-            try:
-                import datetime as dt
+    A value that is not a finite, non-negative number (NaN, inf, 1e400, a date that does not parse) counts
+    as absent; a huge one is capped later by --max-retry-after."""
+    millis = _finite(headers.get("retry-after-ms"))
+    if millis is not None:
+        return millis / 1000.0
+    text = headers.get("retry-after")
+    seconds = _finite(text)
+    if seconds is not None or not text:
+        return seconds
+    try:
+        when = parsedate_to_datetime(text)
+        return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
-                when = parsedate_to_datetime(seconds)
-                return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
-            except (TypeError, ValueError):
-                return None
-    return None
+
+def _finite(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except (ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def _host_of(url: str) -> str:
+    """The host of a URL as sent, case kept (urlsplit().hostname lower-cases it, which would hide a key
+    from a case-sensitive match), without userinfo or port."""
+    netloc = urlsplit(url).netloc.rpartition("@")[2]
+    if netloc.startswith("["):
+        return netloc.partition("]")[0] + "]"
+    return netloc.partition(":")[0]
 
 
 def _looks_like_html(response: HttpResponse) -> bool:
@@ -114,14 +112,14 @@ def _looks_like_html(response: HttpResponse) -> bool:
 def classify_status(response: HttpResponse, payload: Any) -> HttpFailure | None:
     """A failure for any non-2xx answer (and for a 2xx that carries an error body), else None.
 
-    `payload` is the body's one parse (`try_parse`), NOT_JSON when it is not JSON."""
+    `payload` is the body's one parse (`jsonbody.try_parse`), a NotJson when it is not JSON."""
     status = response.status
     error = error_object(payload)
     rid = request_id(response, error)
     code = str(error.get("code") or error.get("type") or "") if error else ""
     if error and str(error.get("type") or "") in _AUTH_CODES:
         code = str(error["type"])  # LiteLLM puts the status in `code` and the reason in `type`
-    detail = one_line(str(error.get("message", ""))) if error else ""
+    detail = one_line(str(error.get("message", "")), INTAKE_LIMIT) if error else ""
     if not detail and response.body and status >= 300:
         detail = "HTML page" if _looks_like_html(response) else one_line(decode(response.body, 200))
     suffix = f": {detail}" if detail else ""
@@ -131,14 +129,14 @@ def classify_status(response: HttpResponse, payload: Any) -> HttpFailure | None:
         return HttpFailure(failure_class, message, status, rid, retry_after, code or None)
 
     if 200 <= status < 300:
-        if error is not None:
-            return fail(FailureClass.UPSTREAM, f"HTTP {status} carried an error body{suffix}")
-        return None
+        if error is None:
+            return None
+        if code in _AUTH_CODES:  # a revoked key must not look transient
+            return fail(FailureClass.AUTH, f"HTTP {status} carried an authentication error body{suffix}")
+        return fail(FailureClass.UPSTREAM, f"HTTP {status} carried an error body{suffix}")
     if 300 <= status < 400:
         location = response.headers.get("location", "")
-        from urllib.parse import urlsplit
-
-        target = urlsplit(location).hostname or location[:120] or "no Location header"
+        target = _host_of(location) or one_line(location, 120) or "no Location header"
         return fail(FailureClass.ENDPOINT, f"HTTP {status} redirect to {target} (redirects are not followed)")
     if status == 407:
         return fail(FailureClass.PROXY, f"HTTP 407 the proxy wants authentication{suffix}")
@@ -150,7 +148,7 @@ def classify_status(response: HttpResponse, payload: Any) -> HttpFailure | None:
         return fail(FailureClass.QUOTA, f"HTTP {status} quota or credit exhausted{suffix}")
     if status == 429:
         return fail(FailureClass.RATE_LIMIT, f"HTTP 429 rate limited{suffix}")
-    if code in _MODEL_CODES:
+    if code in _MODEL_CODES or (400 <= status < 500 and _MODEL_MISSING.search(detail)):
         return fail(FailureClass.REQUEST, f"HTTP {status} model rejected{suffix}")
     if status in (404, 405):
         return fail(
@@ -166,7 +164,7 @@ def classify_status(response: HttpResponse, payload: Any) -> HttpFailure | None:
     return fail(FailureClass.REQUEST, f"HTTP {status} request rejected{suffix}")
 
 
-def describe_non_json(response: HttpResponse) -> str:
+def describe_non_json(response: HttpResponse, payload: NotJson) -> str:
     """Why a 2xx body is not the API's JSON, in words an operator can act on."""
     content_type = response.headers.get("content-type", "none")
     if _looks_like_html(response):
@@ -176,4 +174,4 @@ def describe_non_json(response: HttpResponse) -> str:
         )
     if not response.body:
         return f"HTTP {response.status} returned an empty body"
-    return f"HTTP {response.status} body is not valid JSON (content-type {one_line(content_type, 60)})"
+    return f"HTTP {response.status} body is {payload.reason} (content-type {one_line(content_type, 60)})"

@@ -12,7 +12,7 @@ import click
 
 from gate import __version__
 from gate.failures import ExitCode
-from gate.options import OPTIONS, OptionSpec
+from gate.options import OPTIONS, OPTIONS_BY_NAME, OptionSpec
 
 
 def _help(spec: OptionSpec) -> str:
@@ -59,9 +59,15 @@ def _exit_on_sigterm() -> None:
 
 
 def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
-    """Every value the key could come from, masked before anything is printed (even a config error)."""
+    """Every value the key could come from, and the credentials in the base URL and proxy variables, masked
+    before anything is printed (even a config error)."""
+    from gate.urls import proxy_secrets, url_secrets
+
     values = [flags.get(spec.dest) for spec in OPTIONS if spec.secret]
     values += [env.get(var) for spec in OPTIONS if spec.secret for var in spec.env_vars]
+    base_urls = [flags.get("base_url"), *(env.get(v) for v in OPTIONS_BY_NAME["base-url"].env_vars)]
+    values += [secret for url in base_urls if isinstance(url, str) for secret in url_secrets(url)]
+    values += list(proxy_secrets(env))
     return [str(v) for v in values if v]
 
 
@@ -73,6 +79,7 @@ def run_gate(
     from gate.config import ConfigError, resolve
     from gate.redact import Redactor
     from gate.terminal import Console
+    from gate.text import one_line
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -85,7 +92,14 @@ def run_gate(
         Console(stderr, redactor).emit(f"cometapi-smoke-gate: configuration error [config]: {exc}")
         return int(ExitCode.USAGE)
     console = Console(stdout, redactor, color=Console.wants_color(stdout, env))
-    return int(execute(run, console, env).verdict.exit_code)
+    try:
+        return int(execute(run, console, env).verdict.exit_code)
+    except Exception as exc:  # the last boundary: checks and reporters have their own, this is a bug
+        Console(stderr, redactor).emit(
+            f"cometapi-smoke-gate: internal error [internal]: {type(exc).__name__}: {one_line(str(exc), 300)}"
+            " (a bug in the gate; please report it with this line)"
+        )
+        return int(ExitCode.FAILED)
 
 
 @main.command()

@@ -8,6 +8,7 @@ server that drips headers or body one byte a second cannot stretch a request pas
 from __future__ import annotations
 
 import contextlib
+import http.client
 import socket
 import threading
 import time
@@ -89,10 +90,24 @@ def _track(sock: socket.socket | None) -> None:
         watch.add(sock)
 
 
+class _FinalResponse(http.client.HTTPResponse):
+    """Skips every 1xx interim response (103 Early Hints, 102 Processing), as RFC 9110 requires of a
+    client; http.client itself skips only 100 Continue. 101 is not interim: it ends HTTP."""
+
+    def _read_status(self):  # type: ignore[no-untyped-def]
+        version, status, reason = super()._read_status()  # type: ignore[misc]
+        while 100 < status < 200 and status != 101:
+            http.client.parse_headers(self.fp)  # the interim response's headers, discarded
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+        return version, status, reason
+
+
 class _Watched:
-    """Mixed into urllib3's connections: hands each socket a request uses to the current watchdog."""
+    """Mixed into urllib3's connections: hands each socket a request uses to the current watchdog, and
+    reads past interim responses."""
 
     sock: socket.socket | None
+    response_class = _FinalResponse
 
     def connect(self) -> None:
         super().connect()  # type: ignore[misc]
@@ -236,7 +251,10 @@ def _read_capped(
     raw = response.raw
     while True:
         # read1 returns what has arrived instead of waiting for a full buffer: stream timing stays true.
-        chunk = raw.read1(READ_CHUNK) if sink is not None else raw.read(READ_CHUNK, decode_content=True)
+        if sink is not None:  # decoded too: an SSE stream through a compressing proxy arrives gzipped
+            chunk = raw.read1(READ_CHUNK, decode_content=True)
+        else:
+            chunk = raw.read(READ_CHUNK, decode_content=True)
         if not chunk:
             break
         size += len(chunk)

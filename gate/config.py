@@ -18,7 +18,7 @@ from typing import Any
 from gate.baseline import BaselineError, load_baseline
 from gate.inputs import ConfigError, option_values
 from gate.options import OPTIONS, OPTIONS_BY_NAME
-from gate.urls import is_loopback, normalize_base_url
+from gate.urls import is_loopback, normalize_base_url, shown_url
 
 MIN_KEY_LENGTH = 8
 
@@ -215,7 +215,7 @@ def _api_root(base_url: str, allow_insecure_http: bool, source: str) -> tuple[st
     except ValueError as exc:
         raise ConfigError(
             "base-url",
-            f"'{base_url[:80]}' {exc}",
+            f"'{shown_url(base_url)}' {exc}",
             "use e.g. https://api.cometapi.com (a trailing /v1 is fine)",
             source,
         ) from None
@@ -260,12 +260,13 @@ def _validate_key(key: str, source: str) -> None:
             "check the secret for a trailing newline or pasted spaces",
             source,
         )
-    try:
-        key.encode("latin-1")
-    except UnicodeEncodeError:
+    if not key.isascii():
         raise ConfigError(
-            "api-key", "contains characters an HTTP header cannot carry", "check the secret's value", source
-        ) from None
+            "api-key",
+            "contains non-ASCII characters, which an HTTP header cannot carry reliably",
+            "check the secret's value (a pasted key can pick up typographic quotes or dashes)",
+            source,
+        )
 
 
 def _check_scenario(name: str, source: str) -> None:

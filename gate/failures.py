@@ -25,6 +25,7 @@ Every failed check ends in exactly one class. The tree, by where in a request it
       latency ......... latency over the budget
       negative ........ a negative test was not rejected as expected
       leak ............ the gate found its own secret in an artifact it wrote
+      internal ........ the gate itself failed (a bug): every report is still written
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class FailureClass(enum.StrEnum):
     LATENCY = "latency"
     NEGATIVE = "negative"
     LEAK = "leak"
+    INTERNAL = "internal"
 
     @property
     def info(self) -> FailureInfo:
@@ -171,6 +173,11 @@ FAILURE_INFO: dict[FailureClass, FailureInfo] = {
     FailureClass.LEAK: FailureInfo(
         "secret found in an artifact",
         "The artifact was scrubbed; report this as a bug in the gate with the scenario that produced it.",
+    ),
+    FailureClass.INTERNAL: FailureInfo(
+        "the gate itself failed",
+        "This is a bug in the gate, not a finding about the service: report it with the JSON report's "
+        "diagnostics (the traceback there is redacted); rerunning may pass.",
     ),
 }
 

@@ -11,16 +11,15 @@ from typing import Any
 
 import requests
 
-from gate.classify import NOT_JSON, classify_status, describe_non_json, request_id, try_parse
+from gate.classify import classify_status, describe_non_json, request_id
 from gate.client import HttpResponse, TransportError
 from gate.config import GateConfig
 from gate.contract import violations
 from gate.endpoint import call, completion_body
 from gate.failures import FailureClass
+from gate.jsonbody import NotJson, try_parse
 from gate.retry import RetryPolicy
-from gate.text import clean, decode, one_line
-
-DETAIL_LIMIT = 2000
+from gate.text import INTAKE_LIMIT, clean, decode, one_line
 
 
 @dataclass(frozen=True)
@@ -94,11 +93,11 @@ def _clean_strings(value: Any) -> Any:
 def _excerpt(body: bytes, payload: Any) -> str:
     """The start of a failed response's body for diagnostics; JSON is re-serialised so escaped control
     characters become real ones that the reporters can strip."""
-    if payload is NOT_JSON:
-        text = clean(decode(body, DETAIL_LIMIT + 1))
+    if isinstance(payload, NotJson):
+        text = clean(decode(body, INTAKE_LIMIT + 1))
     else:
         text = json.dumps(_clean_strings(payload), ensure_ascii=False)
-    return text if len(text) <= DETAIL_LIMIT else text[:DETAIL_LIMIT] + "…"
+    return text if len(text) <= INTAKE_LIMIT else text[:INTAKE_LIMIT] + "…"
 
 
 @dataclass(frozen=True)
@@ -127,10 +126,10 @@ def evaluate(response: HttpResponse) -> Evaluation:
             _excerpt(response.body, payload),
         )
     rid = request_id(response)
-    if payload is NOT_JSON:
+    if isinstance(payload, NotJson):
         return Evaluation(
             FailureClass.PROTOCOL,
-            describe_non_json(response),
+            describe_non_json(response, payload),
             None,
             rid,
             None,
@@ -221,7 +220,7 @@ def _attempt(
     judged = evaluate(response)
     return _AttemptResult(
         judged.failure,
-        one_line(judged.message, 400),
+        one_line(judged.message, INTAKE_LIMIT),
         response.status,
         judged.request_id,
         response.elapsed_ms,

@@ -7,18 +7,22 @@ console footer, the GitHub annotations and outputs, and the workspace file owner
 
 from __future__ import annotations
 
+import json
 import os
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from gate.config import RunSettings
 from gate.failures import FailureClass
 from gate.github import GitHubActions, outputs
 from gate.report import RunReport
 from gate.reporters import console, json_report, junit, summary
-from gate.results import CheckResult, Status
+from gate.results import CheckResult, Status, internal_failure
 from gate.terminal import Console
+from gate.text import one_line
 
 Render = Callable[[RunReport], str]
 
@@ -31,6 +35,7 @@ class Artifact:
     render: Render
     append: bool = False
     write: Callable[[Path, str], None] | None = None
+    kind: str = "json"  # json / junit / summary: the minimal form written when its renderer fails
 
     def save(self, text: str) -> None:
         if self.write is not None:
@@ -61,9 +66,9 @@ def default_artifacts(settings: RunSettings) -> list[Artifact]:
     if settings.json is not None:
         artifacts.append(Artifact(settings.json, json_report.render))
     if settings.junit is not None:
-        artifacts.append(Artifact(settings.junit, junit.render))
+        artifacts.append(Artifact(settings.junit, junit.render, kind="junit"))
     if settings.summary is not None:
-        artifacts.append(Artifact(settings.summary, summary.render, append=True))
+        artifacts.append(Artifact(settings.summary, summary.render, append=True, kind="summary"))
     return artifacts
 
 
@@ -71,7 +76,7 @@ def publish(
     run: RunReport, artifacts: Sequence[Artifact], out: Console, github: GitHubActions | None
 ) -> RunReport:
     """Write every artifact and output of the run; returns the final report (a leak found fails it)."""
-    _write_all(run, artifacts, out)
+    run = _write_all(run, artifacts, out)
     leaked = [a.path for a in artifacts if out.redactor.scan_and_scrub(a.path)]
     if leaked:
         leak = CheckResult(
@@ -80,21 +85,90 @@ def publish(
             f"the API key was found in {', '.join(map(str, leaked))} and scrubbed",
             failure_class=FailureClass.LEAK,
         )
-        run = run.with_run_result(leak)
-        _write_all(run, [replace(a, write=None) for a in artifacts], out)
+        run = _write_all(run.with_run_result(leak), [replace(a, write=None) for a in artifacts], out)
         out.emit(*console.check_line(leak))
-    out.emit(*console.footer(run))
+    safe = out.redactor.redact_deep(run)
+    out.emit(*console.footer(safe))
     for artifact in artifacts:
         out.emit(f"  wrote      : {artifact.path}")
     if github is not None:
-        github.annotate(run)
-        outputs_file = github.write_outputs(outputs(run))
+        github.annotate(safe)
+        outputs_file = github.write_outputs(outputs(safe))
         if outputs_file is not None:
             out.redactor.scan_and_scrub(outputs_file)
         github.give_to_workspace_owner([a.path for a in artifacts])
     return run
 
 
-def _write_all(run: RunReport, artifacts: Sequence[Artifact], out: Console) -> None:
+def _write_all(run: RunReport, artifacts: Sequence[Artifact], out: Console) -> RunReport:
+    """Render each artifact from the redacted report (so every cut and escape comes after redaction) and
+    write it through the Redactor once more. A renderer that fails is a bug (class internal): the artifact
+    is written in a minimal form instead, so every exit leaves evidence."""
+    safe = out.redactor.redact_deep(run)
+    broken: list[tuple[Artifact, CheckResult]] = []
     for artifact in artifacts:
-        artifact.save(out.redactor.redact(artifact.render(run)))
+        try:
+            text = artifact.render(safe)
+        except Exception as exc:  # the crash-proof boundary for reporters
+            broken.append((artifact, _internal(artifact, exc)))
+            continue
+        _save(artifact, out.redactor.redact(text), out)
+    for artifact, failure in broken:
+        run = run.with_run_result(failure)
+        _save(artifact, out.redactor.redact(minimal(out.redactor.redact_deep(run), artifact.kind)), out)
+    return run
+
+
+def _save(artifact: Artifact, text: str, out: Console) -> None:
+    try:
+        artifact.save(text)
+    except OSError as exc:
+        out.emit(f"  not written: {artifact.path}: {exc.strerror or exc}")
+
+
+def _internal(artifact: Artifact, exc: Exception) -> CheckResult:
+    failure = internal_failure("publish", traceback.format_exc(limit=30))
+    return replace(failure, message=f"rendering {artifact.path.name} failed: {failure.message}")
+
+
+def minimal(run: RunReport, kind: str) -> str:
+    """A report that cannot fail to render: the verdict and each check's id, status and class."""
+    verdict = run.verdict
+    checks = [(t.name, r) for t in run.targets for r in t.results] + [(None, r) for r in run.run_results]
+    if kind == "json":
+        body = {
+            "schema_version": "1",
+            "result": verdict.result,
+            "decision": verdict.decision,
+            "failure_class": str(verdict.failure_class) if verdict.failure_class else None,
+            "failed_check": verdict.failed_check,
+            "exit_code": int(verdict.exit_code),
+            "checks": [
+                {"id": r.id, "target": name, "status": str(r.status), "failure_class": r.failure_class}
+                for name, r in checks
+            ],
+        }
+        return json.dumps(body, indent=2, default=str) + "\n"
+    if kind == "junit":
+        failures = sum(1 for _, r in checks if r.failed)
+        cases = "".join(
+            f'<testcase name="{_attr(r.id)}">'
+            + (
+                f'<failure type="{r.failure_class}" message="{_attr(one_line(r.message, 200))}"/>'
+                if r.failed
+                else ""
+            )
+            + "</testcase>"
+            for _, r in checks
+        )
+        return (
+            f'<?xml version="1.0" encoding="utf-8"?>\n<testsuites><testsuite name="cometapi-smoke-gate" '
+            f'tests="{len(checks)}" failures="{failures}" errors="0">{cases}</testsuite></testsuites>\n'
+        )
+    lines = [f"## Smoke gate: {verdict.decision} ({verdict.result}, class `{verdict.failure_class}`)", ""]
+    lines += [f"- {r.id}: {r.status} {r.failure_class or ''}".rstrip() for _, r in checks]
+    return "\n".join(lines) + "\n"
+
+
+def _attr(text: str) -> str:
+    return escape(text, {'"': "&quot;"})

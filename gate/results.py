@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.failures import FailureClass
+from gate.text import one_line
 
 
 class Status(enum.StrEnum):
@@ -66,3 +67,16 @@ def failed(
 
 def skipped(check_id: str, reason: str) -> CheckResult:
     return CheckResult(check_id, Status.SKIP, reason)
+
+
+def internal_failure(check_id: str, trace: str) -> CheckResult:
+    """A bug in the gate as a failed check: class internal, the exception in one line, the traceback in the
+    details for a bug report."""
+    last = trace.strip().splitlines()[-1] if trace.strip() else "unknown error"
+    return CheckResult(
+        check_id,
+        Status.FAIL,
+        f"the gate itself failed here: {one_line(last, 300)}",
+        failure_class=FailureClass.INTERNAL,
+        details={"traceback": trace},
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -12,7 +13,7 @@ from gate.checks.completion import check_completion, check_output
 from gate.checks.network import check_dns, check_tls
 from gate.checks.samples import check_samples
 from gate.failures import FailureClass
-from gate.results import CheckResult, Status, passed, skipped
+from gate.results import CheckResult, Status, internal_failure, passed, skipped
 
 CheckFn = Callable[[RunContext], CheckResult]
 
@@ -79,6 +80,15 @@ def promote_warning(result: CheckResult) -> CheckResult:
     )
 
 
+def _run_guarded(check: PlannedCheck, ctx: RunContext) -> CheckResult:
+    """The check's result; a bug inside it (any exception) becomes a failure of class internal, with the
+    traceback in its details (redacted, like every detail, before it is written)."""
+    try:
+        return check.run(ctx)
+    except Exception:  # the crash-proof boundary: never a bare traceback, always every report
+        return internal_failure(check.id, traceback.format_exc(limit=30))
+
+
 def _with_request_id(result: CheckResult) -> CheckResult:
     """A check that reports one request id in its details hands it on in `request_ids` too."""
     rid = result.details.get("request_id") if result.details else None
@@ -99,7 +109,7 @@ def run_checks(
             result = skipped(check.id, reason)
         else:
             started = time.monotonic()
-            result = check.run(ctx)
+            result = _run_guarded(check, ctx)
             if not result.duration_ms:
                 result = replace(result, duration_ms=round((time.monotonic() - started) * 1000, 1))
             if ctx.config.fail_on_warn:

@@ -26,5 +26,12 @@ class Console:
     def emit(self, *lines: str) -> None:
         for line in lines:
             text = self.redactor.redact(line)
-            self.stream.write((colorize(text) if self.color else text) + "\n")
+            self._write((colorize(text) if self.color else text) + "\n")
         self.stream.flush()
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+        except UnicodeEncodeError:  # a console that cannot show a character gets a replacement for it
+            encoding = getattr(self.stream, "encoding", None) or "ascii"
+            self.stream.write(text.encode(encoding, "replace").decode(encoding, "replace"))

@@ -14,6 +14,10 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@
 # XML 1.0 allows \t \n \r, U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF: drop everything else (C1 too).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 ELLIPSIS = "…"
+# What the gate keeps of one server text (a message, an excerpt, a header) while it judges the answer: enough
+# that no reporter needs more. Reporters cut further, after redaction; a secret cut here leaves either a run
+# the Redactor masks (12 characters or more) or one too short to count.
+INTAKE_LIMIT = 64 * 1024
 
 
 def strip_ansi(text: str) -> str:

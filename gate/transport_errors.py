@@ -77,9 +77,10 @@ def _is_protocol_error(exc: BaseException) -> bool:
     chain = list(_chain(exc))
     if any(isinstance(e, ConnectionError) for e in chain):
         return False  # a dropped connection (RemoteDisconnected, reset) is class connect, retried
+    if any(isinstance(e, http.client.IncompleteRead) for e in chain):
+        return False  # the body stopped short: the connection dropped mid-response
     malformed = (
-        http.client.BadStatusLine,
-        http.client.LineTooLong,
+        http.client.HTTPException,  # BadStatusLine, LineTooLong, "got more than 100 headers", ...
         urllib3.exceptions.DecodeError,
         urllib3.exceptions.InvalidChunkLength,
         urllib3.exceptions.HeaderParsingError,

@@ -1,9 +1,68 @@
-"""Base URLs: normalising one to the API root, and telling loopback hosts apart."""
+"""Base URLs: normalising one to the API root, telling loopback hosts apart, and never printing the
+credentials a URL may carry (userinfo, query values)."""
 
 from __future__ import annotations
 
 import ipaddress
 import urllib.parse
+from collections.abc import Iterator, Mapping
+
+MASK = "***"
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def shown_url(url: str, limit: int = 200) -> str:
+    """The URL as it may be printed: userinfo and every query value replaced by ***, cut to `limit`."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+    except ValueError:
+        return MASK
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{MASK}@{netloc.rpartition('@')[2]}"
+    query = "&".join(
+        f"{name}={MASK}" if sep else name
+        for name, sep, _ in (item.partition("=") for item in parts.query.split("&") if item)
+    )
+    shown = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+MIN_SECRET = 8  # shorter values are not registered: masking "pass" would also mask every "PASS" label
+
+
+def url_secrets(url: str | None) -> Iterator[str]:
+    """What a URL carries that must never be printed (8 characters or more): its userinfo (whole,
+    user:password and the password) and its query values. `shown_url` masks them whatever their length."""
+    for value in _url_secrets(url):
+        if len(value) >= MIN_SECRET:
+            yield value
+
+
+def _url_secrets(url: str | None) -> Iterator[str]:
+    if not url:
+        return
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+    except ValueError:
+        return
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
+    if userinfo:
+        yield userinfo
+        yield urllib.parse.unquote(userinfo)
+        password = userinfo.partition(":")[2]
+        if password:
+            yield password
+            yield urllib.parse.unquote(password)
+    for _, _, value in (item.partition("=") for item in parts.query.split("&") if item):
+        yield value
+        yield urllib.parse.unquote_plus(value)
+
+
+def proxy_secrets(env: Mapping[str, str]) -> Iterator[str]:
+    """The credentials in the proxy variables requests reads (HTTPS_PROXY=http://user:pass@proxy)."""
+    for name in PROXY_VARIABLES:
+        yield from url_secrets(env.get(name))
 
 
 def is_loopback(host: str) -> bool:

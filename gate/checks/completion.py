@@ -9,6 +9,7 @@ from typing import Any
 from gate.checks import RunContext, elapsed_ms
 from gate.config import GateConfig
 from gate.failures import FailureClass
+from gate.jsonbody import non_finite_paths
 from gate.probe import Exchange, exchange
 from gate.results import CheckResult, Latency, Status
 from gate.shape import shape
@@ -68,6 +69,12 @@ def response_warnings(config: GateConfig, ex: Exchange) -> tuple[str, ...]:
         warnings.append("finish_reason is 'length': the answer was cut at --max-tokens")
     if ex.usage is None:
         warnings.append("the response carries no usage: cost tracking will not see this call")
+    odd = non_finite_paths(ex.payload)
+    if odd:
+        warnings.append(
+            f"the response holds NaN/Infinity at {', '.join(odd[:5])}: not JSON (RFC 8259); "
+            "JavaScript's JSON.parse and strict parsers reject this body"
+        )
     return tuple(warnings)
 
 

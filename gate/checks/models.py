@@ -6,10 +6,11 @@ import difflib
 import time
 
 from gate.checks import RunContext, elapsed_ms
-from gate.classify import NOT_JSON, classify_status, describe_non_json, request_id, try_parse
+from gate.classify import classify_status, describe_non_json, request_id
 from gate.client import TransportError
 from gate.endpoint import call
 from gate.failures import FailureClass
+from gate.jsonbody import NotJson, try_parse
 from gate.results import CheckResult, Status
 from gate.text import one_line
 
@@ -35,11 +36,11 @@ def check_models(ctx: RunContext) -> CheckResult:
             failure.failure_class,
             details,
         )
-    if payload is NOT_JSON:
+    if isinstance(payload, NotJson):
         return CheckResult(
             "models",
             Status.FAIL,
-            f"GET /v1/models: {describe_non_json(response)}",
+            f"GET /v1/models: {describe_non_json(response, payload)}",
             elapsed_ms(started),
             FailureClass.PROTOCOL,
             details,

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from gate.checks import RunContext, elapsed_ms
 from gate.checks.completion import assert_text
-from gate.classify import classify_status, request_id, try_parse
+from gate.classify import classify_status, request_id
 from gate.client import TransportError
 from gate.contract import violations
 from gate.endpoint import call, completion_body
 from gate.failures import FailureClass
+from gate.jsonbody import parse_json, try_parse
 from gate.results import CheckResult, Status
 from gate.shape import shape
 from gate.sse import SSEParser
-from gate.text import one_line
+from gate.text import INTAKE_LIMIT, one_line
 
 
 @dataclass
@@ -43,6 +43,12 @@ class StreamCollector:
         if self.first_byte_ms is None:
             self.first_byte_ms = now
         for event in self.parser.feed(data):
+            if event.event == "error":  # an `event: error` frame is an error whatever its data holds
+                self._fail(
+                    FailureClass.UPSTREAM,
+                    f"error event inside the 200 stream: {one_line(event.data, INTAKE_LIMIT) or '(no data)'}",
+                )
+                continue
             self._event(event.data, now)
 
     def _fail(self, failure: FailureClass, message: str) -> None:
@@ -57,7 +63,7 @@ class StreamCollector:
             self.done = True
             return
         try:
-            chunk = json.loads(data)
+            chunk = parse_json(data.encode("utf-8", "surrogatepass"))
         except ValueError:
             self._fail(
                 FailureClass.PROTOCOL, f"stream event {self.chunks + 1} is not JSON: {one_line(data, 80)}"
@@ -67,7 +73,8 @@ class StreamCollector:
             error = chunk["error"]
             message = error.get("message", error) if isinstance(error, dict) else error
             self._fail(
-                FailureClass.UPSTREAM, f"error event inside the 200 stream: {one_line(str(message), 200)}"
+                FailureClass.UPSTREAM,
+                f"error event inside the 200 stream: {one_line(str(message), INTAKE_LIMIT)}",
             )
             return
         self.chunks += 1

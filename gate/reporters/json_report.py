@@ -10,7 +10,21 @@ from gate.config import RunSettings
 from gate.record import Record, decision_record
 from gate.report import SCHEMA_VERSION, RunReport, TargetReport, public_config
 from gate.results import CheckResult
+from gate.text import clean, one_line
 from gate.verdict import Verdict
+
+STRING_LIMIT = 2000  # a message, an excerpt or a header, after redaction (the JUnit body keeps 8,000)
+
+
+def _bounded(value: Any) -> Any:
+    """Every string cut to STRING_LIMIT, with control characters removed (json escapes what remains)."""
+    if isinstance(value, str):
+        return clean(value, STRING_LIMIT) if len(value) > STRING_LIMIT else value
+    if isinstance(value, dict):
+        return {str(k): _bounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_bounded(v) for v in value]
+    return value
 
 
 def _check(result: CheckResult) -> dict[str, Any]:
@@ -18,11 +32,11 @@ def _check(result: CheckResult) -> dict[str, Any]:
         "id": result.id,
         "status": result.status.value,
         "failure_class": result.failure_class.value if result.failure_class else None,
-        "message": result.message,
+        "message": one_line(result.message, STRING_LIMIT),
         "next_step": result.next_step,
         "duration_ms": result.duration_ms,
-        "warnings": list(result.warnings),
-        "details": dict(result.details),
+        "warnings": [one_line(w, STRING_LIMIT) for w in result.warnings],
+        "details": _bounded(dict(result.details)),
     }
 
 
@@ -92,4 +106,6 @@ def build(run: RunReport) -> dict[str, Any]:
 
 
 def render(run: RunReport) -> str:
-    return json.dumps(build(run), indent=2, ensure_ascii=False, default=str) + "\n"
+    # Strict JSON (no NaN: jq, JSON.parse and GitHub's fromJSON reject it); the report was redacted and its
+    # non-finite numbers made null before it got here.
+    return json.dumps(build(run), indent=2, ensure_ascii=False, default=str, allow_nan=False) + "\n"

@@ -46,7 +46,7 @@ def _case(result: CheckResult, classname: str) -> TestCase:
     details = _details_text(result)
     if result.status is Status.FAIL and result.failure_class is not None:
         body = [
-            f"{result.failure_class}: {result.message}",
+            f"{result.failure_class}: {one_line(result.message, 1000)}",
             f"what broke: {result.failure_class.info.title}",
             f"next step: {result.failure_class.next_step}",
         ]
@@ -62,7 +62,7 @@ def _case(result: CheckResult, classname: str) -> TestCase:
         )
     elif result.status is Status.SKIP:
         case.add_skipped_info(message=one_line(result.message, 500))
-    out = [f"{result.status.value}: {result.message}"]
+    out = [f"{result.status.value}: {one_line(result.message, 1000)}"]
     out += [f"warning: {w}" for w in result.warnings]
     if details and result.status is not Status.FAIL:
         out += ["", details]

@@ -88,8 +88,6 @@ def _usage_extra(value: bytes) -> bytes:
         pytest.param(response(200, _usage_body(b"Infinity")), id="d-usage-Infinity"),
         pytest.param(response(200, _usage_body(b"-Infinity")), id="d-usage-minus-Infinity"),
         pytest.param(response(200, _usage_body(b"9" * 5000)), id="d-usage-5000-digit-integer"),
-        pytest.param(response(200, _usage_extra(b"NaN")), id="d-usage-extra-NaN"),
-        pytest.param(response(200, _usage_extra(b"Infinity")), id="d-usage-extra-Infinity"),
         pytest.param(response(200, _usage_extra(b"9" * 5000)), id="d-usage-extra-5000-digit-integer"),
         pytest.param(
             response(400, b'{"error": {"message": "bad \xff\xfe\xc3\x28 bytes \xed\xa0\xbd", "type": "x"}}'),
@@ -107,6 +105,24 @@ def test_hostile_body_ends_in_a_verdict_with_all_evidence(server, tmp_path: Path
     server.answer_with(answer)
     run = run_gate(tmp_path, server.base_url)
     assert_evidence(run)
+
+
+@pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity"])
+def test_non_finite_number_in_an_untyped_field_is_reported_not_copied(server, tmp_path: Path, literal: bytes):
+    """Rule 3 (d): NaN/Infinity where the contract has no type (usage.cost) passes with a warning that names
+    the field; the report stays strict JSON and holds no raw NaN."""
+    server.answer_with(response(200, _usage_extra(literal)))
+    run = run_gate(tmp_path, server.base_url)
+    assert run.exit_code == 0, run.describe()
+    report = json.loads(
+        run.text("report.json"), parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}")
+    )
+    assert (
+        "usage.cost" in report["warnings"][0]["message"]
+        and "NaN/Infinity" in report["warnings"][0]["message"]
+    )
+    usage = next(c for c in report["checks"] if c["id"] == "completion")["details"]["usage"]
+    assert usage["cost"] == literal.decode()  # kept as a string: the report says what came, strictly
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gate import classify
+from gate import jsonbody
 from gate.app import execute
 from gate.client import HttpResponse
 from gate.config import resolve
@@ -141,7 +141,7 @@ def test_latency_is_reported_when_the_samples_check_did_not_run(sim, gate):
 def test_a_response_body_is_parsed_once(monkeypatch, status, body):
     """classify, then probe on success, then again for the excerpt on failure: two or three parses."""
     calls = []
-    real = classify.parse_json
-    monkeypatch.setattr(classify, "parse_json", lambda raw: calls.append(raw) or real(raw))
+    real = jsonbody.parse_json
+    monkeypatch.setattr(jsonbody, "parse_json", lambda raw: calls.append(raw) or real(raw))
     evaluate(HttpResponse(status, "", {}, json.dumps(body).encode(), 1.0, 1.0))
     assert len(calls) == 1

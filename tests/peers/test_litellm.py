@@ -15,8 +15,9 @@ import jsonschema
 import pytest
 import requests
 
-from gate.classify import classify_status, try_parse
+from gate.classify import classify_status
 from gate.client import HttpResponse
+from gate.jsonbody import try_parse
 from tests.peers.litellm_peer import MASTER_KEY, MODEL, ROOT, Peer, RunGate, observe
 
 pytestmark = pytest.mark.peers

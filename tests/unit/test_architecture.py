@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "gate.sse": 0,
     "gate.contract": 0,
     "gate.baseline": 0,
+    "gate.jsonbody": 0,
     "gate.redact": 0,
     "gate.simulator": 0,  # a self-contained server: imports nothing of the gate
     "gate.inputs": 1,

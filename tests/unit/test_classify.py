@@ -7,9 +7,10 @@ import random
 
 import pytest
 
-from gate.classify import classify_status, request_id, retry_after_seconds, try_parse
+from gate.classify import classify_status, request_id, retry_after_seconds
 from gate.client import HttpResponse
 from gate.failures import TRANSIENT_CLASSES, ExitCode, FailureClass
+from gate.jsonbody import try_parse
 from gate.probe import evaluate
 from gate.retry import RetryPolicy
 
