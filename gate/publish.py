@@ -102,21 +102,31 @@ def publish(
 
 def _write_all(run: RunReport, artifacts: Sequence[Artifact], out: Console) -> RunReport:
     """Render each artifact from the redacted report (so every cut and escape comes after redaction) and
-    write it through the Redactor once more. A renderer that fails is a bug (class internal): the artifact
-    is written in a minimal form instead, so every exit leaves evidence."""
+    write it through the Redactor once more. A renderer that fails is a bug (class internal): every
+    artifact is rendered again to say so, the broken one in a minimal form, so every exit leaves evidence."""
+    texts, failures = _render_all(run, artifacts, out)
+    if failures:
+        for failure in failures:
+            run = run.with_run_result(failure)
+        texts, _ = _render_all(run, artifacts, out)
+    for artifact, text in texts:
+        _save(artifact, text, out)
+    return run
+
+
+def _render_all(
+    run: RunReport, artifacts: Sequence[Artifact], out: Console
+) -> tuple[list[tuple[Artifact, str]], list[CheckResult]]:
     safe = out.redactor.redact_deep(run)
-    broken: list[tuple[Artifact, CheckResult]] = []
+    texts, failures = [], []
     for artifact in artifacts:
         try:
             text = artifact.render(safe)
         except Exception as exc:  # the crash-proof boundary for reporters
-            broken.append((artifact, _internal(artifact, exc)))
-            continue
-        _save(artifact, out.redactor.redact(text), out)
-    for artifact, failure in broken:
-        run = run.with_run_result(failure)
-        _save(artifact, out.redactor.redact(minimal(out.redactor.redact_deep(run), artifact.kind)), out)
-    return run
+            failures.append(_internal(artifact, exc))
+            text = minimal(safe, artifact.kind)
+        texts.append((artifact, out.redactor.redact(text)))
+    return texts, failures
 
 
 def _save(artifact: Artifact, text: str, out: Console) -> None:
