@@ -1,22 +1,23 @@
-"""Turn one HTTP response into a parsed body or a classified failure. Pure: no I/O."""
+"""Turn one HTTP response into a classified failure, or None when it is a success. Pure: no I/O.
+
+The gateway's own answers (one-api / new-api, `gate.gateway`) are recognised first, by code and message;
+then the status decides, with the codes OpenAI, LiteLLM and vLLM send.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from gate import gateway
 from gate.client import HttpResponse
 from gate.failures import FailureClass
+from gate.headers import RequestIds, request_ids, retry_after_seconds
 from gate.jsonbody import NotJson
 from gate.text import INTAKE_LIMIT, decode, one_line
 
-_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-oneapi-request-id", "x-litellm-call-id", "cf-ray")
-_REQUEST_ID_IN_MESSAGE = re.compile(r"\(request id:\s*([^)\s]+)\s*\)", re.IGNORECASE)
 # "The model `x` does not exist." (OpenAI, vLLM's 404), "model not found", "no such model".
 _MODEL_MISSING = re.compile(
     r"\bmodel\b.{0,200}?\b(does not exist|not found)|\bno such model\b", re.IGNORECASE
@@ -34,13 +35,18 @@ class HttpFailure:
     failure_class: FailureClass
     message: str
     status: int
-    request_id: str | None
+    request_ids: RequestIds
     retry_after_s: float | None
     error_code: str | None = None
+    hint: str | None = None  # the specific next step, when the answer says more than its class
+    param: str | None = None  # the request parameter the error names (OpenAI's error.param)
 
-    @property
-    def retryable(self) -> bool:
-        return self.failure_class.transient
+
+@dataclass(frozen=True)
+class NonJsonFailure:
+    failure_class: FailureClass
+    message: str
+    hint: str | None = None
 
 
 def error_object(payload: Any) -> dict[str, Any] | None:
@@ -53,84 +59,33 @@ def error_object(payload: Any) -> dict[str, Any] | None:
     return {"message": str(error)}
 
 
-def request_id(response: HttpResponse, error: dict[str, Any] | None = None) -> str | None:
-    for name in _REQUEST_ID_HEADERS:
-        value = response.headers.get(name)
-        if value:
-            return one_line(value, INTAKE_LIMIT)
-    if error is not None:
-        match = _REQUEST_ID_IN_MESSAGE.search(str(error.get("message", "")))
-        if match:
-            return match.group(1)
-    return None
-
-
-def retry_after_seconds(headers: dict[str, str] | Any) -> float | None:
-    """Seconds the server asks us to wait (`retry-after-ms` wins over `Retry-After`), or None.
-
-    A value that is not a finite, non-negative number (NaN, inf, 1e400, a date that does not parse) counts
-    as absent; a huge one is capped later by --max-retry-after."""
-    millis = _finite(headers.get("retry-after-ms"))
-    if millis is not None:
-        return millis / 1000.0
-    text = headers.get("retry-after")
-    seconds = _finite(text)
-    if seconds is not None or not text:
-        return seconds
-    try:
-        when = parsedate_to_datetime(text)
-        return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _finite(text: str | None) -> float | None:
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except (ValueError, OverflowError):
-        return None
-    return value if math.isfinite(value) and value >= 0 else None
-
-
-def _host_of(url: str) -> str:
-    """The host of a URL as sent, case kept (urlsplit().hostname lower-cases it, which would hide a key
-    from a case-sensitive match), without userinfo or port."""
-    netloc = urlsplit(url).netloc.rpartition("@")[2]
-    if netloc.startswith("["):
-        return netloc.partition("]")[0] + "]"
-    return netloc.partition(":")[0]
-
-
-def _looks_like_html(response: HttpResponse) -> bool:
-    content_type = response.headers.get("content-type", "").lower()
-    head = response.body[:512].lstrip().lower()
-    return "html" in content_type or head.startswith((b"<!doctype", b"<html"))
-
-
 def classify_status(response: HttpResponse, payload: Any) -> HttpFailure | None:
     """A failure for any non-2xx answer (and for a 2xx that carries an error body), else None.
 
     `payload` is the body's one parse (`jsonbody.try_parse`), a NotJson when it is not JSON."""
     status = response.status
     error = error_object(payload)
-    rid = request_id(response, error)
+    message = one_line(str(error.get("message", "")), INTAKE_LIMIT) if error else ""
     code = str(error.get("code") or error.get("type") or "") if error else ""
     if error and str(error.get("type") or "") in _AUTH_CODES:
         code = str(error["type"])  # LiteLLM puts the status in `code` and the reason in `type`
-    detail = one_line(str(error.get("message", "")), INTAKE_LIMIT) if error else ""
+    detail = message
     if not detail and response.body and status >= 300:
-        detail = "HTML page" if _looks_like_html(response) else one_line(decode(response.body, 200))
+        detail = "HTML page" if looks_like_html(response) else one_line(decode(response.body, 200))
     suffix = f": {detail}" if detail else ""
-    retry_after = retry_after_seconds(response.headers)
+    ids = request_ids(response.headers, message)
+    param = str(error.get("param") or "") or None if error else None
 
-    def fail(failure_class: FailureClass, message: str) -> HttpFailure:
-        return HttpFailure(failure_class, message, status, rid, retry_after, code or None)
+    def fail(failure_class: FailureClass, text: str, hint: str | None = None) -> HttpFailure:
+        retry_after = retry_after_seconds(response.headers)
+        return HttpFailure(failure_class, text, status, ids, retry_after, code or None, hint, param)
 
+    if 200 <= status < 300 and error is None:
+        return None
+    rule = gateway.match(status, code, message)
+    if rule is not None:
+        return fail(rule.failure_class, f"HTTP {status} {rule.what}{suffix}", rule.hint)
     if 200 <= status < 300:
-        if error is None:
-            return None
         if code in _AUTH_CODES:  # a revoked key must not look transient
             return fail(FailureClass.AUTH, f"HTTP {status} carried an authentication error body{suffix}")
         return fail(FailureClass.UPSTREAM, f"HTTP {status} carried an error body{suffix}")
@@ -144,10 +99,10 @@ def classify_status(response: HttpResponse, payload: Any) -> HttpFailure | None:
         return fail(
             FailureClass.AUTH, f"HTTP {status} {'unauthorized' if status == 401 else 'forbidden'}{suffix}"
         )
-    if status == 402 or (status == 429 and code in _QUOTA_CODES) or code in _QUOTA_CODES:
+    if status == 402 or code in _QUOTA_CODES:
         return fail(FailureClass.QUOTA, f"HTTP {status} quota or credit exhausted{suffix}")
     if status == 429:
-        return fail(FailureClass.RATE_LIMIT, f"HTTP 429 rate limited{suffix}")
+        return fail(FailureClass.RATE_LIMIT, f"HTTP 429 rate limited{suffix or ' (empty body)'}")
     if code in _MODEL_CODES or (400 <= status < 500 and _MODEL_MISSING.search(detail)):
         return fail(FailureClass.REQUEST, f"HTTP {status} model rejected{suffix}")
     if status in (404, 405):
@@ -164,14 +119,44 @@ def classify_status(response: HttpResponse, payload: Any) -> HttpFailure | None:
     return fail(FailureClass.REQUEST, f"HTTP {status} request rejected{suffix}")
 
 
-def describe_non_json(response: HttpResponse, payload: NotJson) -> str:
-    """Why a 2xx body is not the API's JSON, in words an operator can act on."""
-    content_type = response.headers.get("content-type", "none")
-    if _looks_like_html(response):
-        return (
-            f"HTTP {response.status} returned an HTML page (content-type {one_line(content_type, 60)}), "
-            "not JSON: likely a proxy, captive portal or wrong host"
+def describe_non_json(response: HttpResponse, payload: NotJson) -> NonJsonFailure:
+    """Why a 2xx body is not the API's JSON, in words an operator can act on. An HTML page is the gateway's
+    own web UI (served with 200 for any path it does not route: the base URL's path is wrong, class
+    endpoint) when the page says so, else something in the way (a proxy or captive portal: protocol)."""
+    content_type = one_line(response.headers.get("content-type", "none"), 60)
+    if looks_like_html(response):
+        evidence = gateway.web_ui_evidence(response.headers, response.body)
+        if evidence:
+            return NonJsonFailure(
+                FailureClass.ENDPOINT,
+                f"HTTP {response.status} returned the gateway's web UI (index.html), not the API: "
+                f"{'; '.join(evidence)}",
+                "The base URL's path does not reach the API (the gateway serves its web UI for any path it "
+                "does not route): use https://<host> or https://<host>/v1 as --base-url.",
+            )
+        return NonJsonFailure(
+            FailureClass.PROTOCOL,
+            f"HTTP {response.status} returned an HTML page (content-type {content_type}), not JSON, and "
+            "nothing on it names the gateway: likely a proxy, captive portal or wrong host",
         )
     if not response.body:
-        return f"HTTP {response.status} returned an empty body"
-    return f"HTTP {response.status} body is {payload.reason} (content-type {one_line(content_type, 60)})"
+        return NonJsonFailure(FailureClass.PROTOCOL, f"HTTP {response.status} returned an empty body")
+    return NonJsonFailure(
+        FailureClass.PROTOCOL,
+        f"HTTP {response.status} body is {payload.reason} (content-type {content_type})",
+    )
+
+
+def looks_like_html(response: HttpResponse) -> bool:
+    content_type = response.headers.get("content-type", "").lower()
+    head = response.body[:512].lstrip().lower()
+    return "html" in content_type or head.startswith((b"<!doctype", b"<html"))
+
+
+def _host_of(url: str) -> str:
+    """The host of a URL as sent, case kept (urlsplit().hostname lower-cases it, which would hide a key
+    from a case-sensitive match), without userinfo or port."""
+    netloc = urlsplit(url).netloc.rpartition("@")[2]
+    if netloc.startswith("["):
+        return netloc.partition("]")[0] + "]"
+    return netloc.partition(":")[0]

@@ -37,9 +37,9 @@ class GateConfig:
     prompt: str
     expect: str
     expect_mode: str
-    max_tokens: int
-    token_param: str
-    temperature: float
+    max_tokens: int | None  # None: chosen by model family (gate.families)
+    token_param: str | None
+    temperature: float | None
     connect_timeout: float
     timeout: float
     retries: int

@@ -13,19 +13,26 @@ import requests
 
 from gate.client import HttpResponse, send
 from gate.config import GateConfig
+from gate.families import RequestShape
 
 
-def completion_body(config: GateConfig, model: str | None = None, stream: bool = False) -> bytes:
-    body = {
+def completion_body(
+    config: GateConfig, shape: RequestShape, model: str | None = None, stream: bool = False
+) -> bytes:
+    """The gate's smoke request: the configured prompts, with the model-dependent fields of `shape`."""
+    body: dict[str, object] = {
         "model": model or config.model,
         "messages": [
             {"role": "system", "content": config.system_prompt},
             {"role": "user", "content": config.prompt},
         ],
-        "temperature": config.temperature,
-        config.token_param: config.max_tokens,
+        shape.token_param: shape.max_tokens,
         "stream": stream,
     }
+    if shape.temperature is not None:
+        body["temperature"] = shape.temperature
+    if shape.reasoning_effort is not None:
+        body["reasoning_effort"] = shape.reasoning_effort
     return json.dumps(body).encode("utf-8")
 
 

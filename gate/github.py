@@ -73,7 +73,7 @@ class GitHubActions:
             if failure_class is None or failed is None or not failed.failed:
                 continue
             where = f" ({name})" if name else ""
-            message = f"{failure_class.info.title}{where}: {failed.message}. Next: {failure_class.next_step}"
+            message = f"{failure_class.info.title}{where}: {failed.message}. Next: {failed.next_step}"
             title = f"smoke gate: {failure_class}{where}"
             self._command(
                 f"::error title={escape_property(self._safe(title))}::{escape_data(self._safe(message))}"
@@ -134,8 +134,8 @@ class GitHubActions:
 
 
 def outputs(run: RunReport) -> dict[str, str]:
-    """The step outputs: the run's verdict, and latency and request id of the target it speaks of (the
-    first that failed, else the first)."""
+    """The step outputs: the run's verdict, and the latency and request id of the target it speaks of (the
+    first that failed, else the first): the failing check's id, the one to quote to support."""
     verdict = run.verdict
     focus = run.focus
     latency = focus.latency.p50 if focus.latency else None
@@ -144,7 +144,7 @@ def outputs(run: RunReport) -> dict[str, str]:
         "decision": verdict.decision,
         "failure-class": verdict.failure_class.value if verdict.failure_class else "",
         "latency-ms": f"{latency:.0f}" if latency is not None else "",
-        "request-id": focus.request_ids[0] if focus.request_ids else "",
+        "request-id": focus.quoted_request_id or "",
         "junit-path": str(run.settings.junit or ""),
         "report-path": str(run.settings.json or ""),
     }

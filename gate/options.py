@@ -116,8 +116,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "max-tokens",
         "int",
-        16,
-        "Token limit of the smoke request (some models reject less than 16).",
+        None,
+        "Token limit of the smoke request [default: by model family: 16, or 256-1024 for reasoning models, "
+        "whose reasoning shares the limit].",
         env=_env("max-tokens"),
         minimum=1,
         maximum=100_000,
@@ -125,16 +126,18 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "token-param",
         "choice",
-        "max_tokens",
-        "Name of the token-limit field (newer models accept only max_completion_tokens).",
+        None,
+        "Name of the token-limit field [default: by model family: max_completion_tokens for GPT-5 and "
+        "o-series models, which reject max_tokens; max_tokens otherwise].",
         env=_env("token-param"),
         choices=("max_tokens", "max_completion_tokens"),
     ),
     OptionSpec(
         "temperature",
         "float",
-        0.0,
-        "Sampling temperature (0 for a deterministic answer).",
+        None,
+        "Sampling temperature [default: 0 for a deterministic answer; not sent to reasoning models, which "
+        "accept only their default].",
         env=_env("temperature"),
         minimum=0.0,
         maximum=2.0,

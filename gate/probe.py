@@ -11,15 +11,36 @@ from typing import Any
 
 import requests
 
-from gate.classify import classify_status, describe_non_json, request_id
+from gate.classify import classify_status, describe_non_json
 from gate.client import HttpResponse, TransportError
 from gate.config import GateConfig
 from gate.contract import violations
 from gate.endpoint import call, completion_body
 from gate.failures import FailureClass
+from gate.families import RequestShape, shape_for
+from gate.headers import RequestIds, request_ids, should_retry
 from gate.jsonbody import NotJson, try_parse
 from gate.retry import RetryPolicy
 from gate.text import INTAKE_LIMIT, clean, decode, one_line
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One response or transport failure, judged: a contract-valid payload, or the failure with what to
+    report about it."""
+
+    failure: FailureClass | None
+    message: str
+    payload: dict[str, Any] | None = None
+    ids: RequestIds = field(default_factory=RequestIds)
+    retry_after: float | None = None
+    excerpt: str = ""
+    hint: str | None = None
+    param: str | None = None  # the request field a 400 names
+    http_status: int | None = None
+    latency_ms: float | None = None
+    ttfb_ms: float | None = None
+    retry_allowed: bool | None = None  # the server's x-should-retry, when it sent one
 
 
 @dataclass(frozen=True)
@@ -29,6 +50,7 @@ class Attempt:
     failure_class: FailureClass | None
     elapsed_ms: float
     waited_s: float = 0.0
+    request_id: str | None = None  # the gateway's, else the provider's (failed attempts too)
 
 
 @dataclass(frozen=True)
@@ -39,12 +61,14 @@ class Exchange:
     message: str
     attempts: tuple[Attempt, ...]
     http_status: int | None = None
-    request_id: str | None = None
+    ids: RequestIds = field(default_factory=RequestIds)
     latency_ms: float | None = None
     ttfb_ms: float | None = None
     payload: dict[str, Any] | None = None
     detail: str = ""
-    response_headers: dict[str, str] = field(default_factory=dict)
+    hint: str | None = None
+    param: str | None = None
+    shape: RequestShape | None = None  # the request fields it was sent with
 
     @property
     def ok(self) -> bool:
@@ -53,6 +77,15 @@ class Exchange:
     @property
     def retried(self) -> int:
         return len(self.attempts) - 1
+
+    @property
+    def request_id(self) -> str | None:
+        return self.ids.primary
+
+    @property
+    def request_ids(self) -> tuple[str, ...]:
+        """Every attempt's id, failed attempts included, in order."""
+        return tuple(dict.fromkeys(a.request_id for a in self.attempts if a.request_id))
 
     @property
     def choice(self) -> dict[str, Any]:
@@ -100,152 +133,119 @@ def _excerpt(body: bytes, payload: Any) -> str:
     return text if len(text) <= INTAKE_LIMIT else text[:INTAKE_LIMIT] + "…"
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    """One response judged: a contract-valid payload, or the failure with what to report about it."""
-
-    failure: FailureClass | None
-    message: str
-    payload: dict[str, Any] | None
-    request_id: str | None
-    retry_after: float | None = None
-    excerpt: str = ""
-
-
-def evaluate(response: HttpResponse) -> Evaluation:
+def evaluate(response: HttpResponse) -> Judged:
     """Classify, parse and check one response; its body is parsed exactly once."""
     payload = try_parse(response.body)
+    common = {
+        "http_status": response.status,
+        "latency_ms": response.elapsed_ms,
+        "ttfb_ms": response.ttfb_ms,
+        "retry_allowed": should_retry(response.headers),
+    }
     failure = classify_status(response, payload)  # also catches an {"error": ...} body with a 2xx status
     if failure is not None:
-        return Evaluation(
+        excerpt = _excerpt(response.body, payload)
+        return Judged(
             failure.failure_class,
             failure.message,
-            None,
-            failure.request_id,
-            failure.retry_after_s,
-            _excerpt(response.body, payload),
+            ids=failure.request_ids,
+            retry_after=failure.retry_after_s,
+            excerpt=excerpt,
+            hint=failure.hint,
+            param=failure.param,
+            **common,
         )
-    rid = request_id(response)
+    ids = request_ids(response.headers)
     if isinstance(payload, NotJson):
-        return Evaluation(
-            FailureClass.PROTOCOL,
-            describe_non_json(response, payload),
-            None,
-            rid,
-            None,
-            _excerpt(response.body, payload),
-        )
+        found = describe_non_json(response, payload)
+        excerpt = _excerpt(response.body, payload)
+        return Judged(found.failure_class, found.message, None, ids, None, excerpt, found.hint, **common)
     problems = violations(payload)
     if problems:
-        return Evaluation(
-            FailureClass.CONTRACT,
-            f"response breaks the contract: {'; '.join(problems[:3])}",
-            None,
-            rid,
-            None,
-            _excerpt(response.body, payload),
-        )
-    return Evaluation(None, f"HTTP {response.status}", payload, rid)
+        message = f"response breaks the contract: {'; '.join(problems[:3])}"
+        excerpt = _excerpt(response.body, payload)
+        return Judged(FailureClass.CONTRACT, message, None, ids, None, excerpt, **common)
+    return Judged(None, f"HTTP {response.status}", payload, ids, **common)
 
 
 def exchange(
     config: GateConfig,
     session: requests.Session,
     *,
+    shape: RequestShape | None = None,
     api_key: str | None = None,
     model: str | None = None,
     retry: bool = True,
     rng: random.Random | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Exchange:
-    """Send one chat completion with retries for transient classes, inside the retry budget."""
+    """Send one chat completion with retries for transient classes (or when the server says
+    `x-should-retry: true`; never when it says false), inside the retry budget."""
     policy = RetryPolicy(config.retries if retry else 0, config.retry_budget, config.max_retry_after)
     rng = rng or random.Random()
+    shape = shape or shape_for(config)
     started = time.monotonic()
-    body = completion_body(config, model)
+    body = completion_body(config, shape, model)
     attempts: list[Attempt] = []
     waited = 0.0
     while True:
         number = len(attempts) + 1
         remaining = policy.budget_s - (time.monotonic() - started)
         timeout = max(min(config.timeout, remaining), 0.05)
-        result = _attempt(config, session, api_key, body, timeout)
-        attempts.append(Attempt(number, result.http_status, result.failure, result.latency_ms or 0.0, waited))
-        if result.failure is None or not result.failure.transient or number > policy.retries:
-            return _with_attempts(result, attempts)
-        waited = policy.delay(number, result.retry_after, rng)
+        judged = _attempt(config, session, api_key, body, timeout)
+        attempts.append(
+            Attempt(
+                number,
+                judged.http_status,
+                judged.failure,
+                judged.latency_ms or 0.0,
+                waited,
+                judged.ids.primary,
+            )
+        )
+        final = _exchange(judged, attempts, shape)
+        if judged.failure is None or number > policy.retries or not _retryable(judged):
+            return final
+        waited = policy.delay(number, judged.retry_after, rng)
         remaining = policy.budget_s - (time.monotonic() - started)
         if waited >= remaining:
-            final = _with_attempts(result, attempts)
-            return _replace_message(
-                final, f"{final.message} (retry budget of {policy.budget_s:g} s exhausted)"
+            return replace(
+                final, message=f"{final.message} (retry budget of {policy.budget_s:g} s exhausted)"
             )
         sleep(waited)
 
 
-@dataclass(frozen=True)
-class _AttemptResult:
-    failure: FailureClass | None
-    message: str
-    http_status: int | None
-    request_id: str | None
-    latency_ms: float | None
-    ttfb_ms: float | None
-    payload: dict[str, Any] | None
-    detail: str
-    headers: dict[str, str]
-    retry_after: float | None
+def _retryable(judged: Judged) -> bool:
+    if judged.retry_allowed is not None:
+        return judged.retry_allowed
+    return judged.failure is not None and judged.failure.transient
 
 
 def _attempt(
     config: GateConfig, session: requests.Session, api_key: str | None, body: bytes, timeout: float
-) -> _AttemptResult:
+) -> Judged:
     try:
         response = call(
             config, session, "POST", "/chat/completions", body=body, api_key=api_key, timeout=timeout
         )
     except TransportError as error:
-        return _AttemptResult(
-            error.failure_class,
-            error.message,
-            None,
-            None,
-            error.elapsed_ms,
-            None,
-            None,
-            error.detail,
-            {},
-            None,
-        )
+        return Judged(error.failure_class, error.message, excerpt=error.detail, latency_ms=error.elapsed_ms)
     judged = evaluate(response)
-    return _AttemptResult(
-        judged.failure,
-        one_line(judged.message, INTAKE_LIMIT),
-        response.status,
-        judged.request_id,
-        response.elapsed_ms,
-        response.ttfb_ms,
-        judged.payload,
-        judged.excerpt,
-        dict(response.headers),
-        judged.retry_after,
-    )
+    return replace(judged, message=one_line(judged.message, INTAKE_LIMIT))
 
 
-def _with_attempts(result: _AttemptResult, attempts: list[Attempt]) -> Exchange:
+def _exchange(judged: Judged, attempts: list[Attempt], shape: RequestShape) -> Exchange:
     return Exchange(
-        failure=result.failure,
-        message=result.message,
+        failure=judged.failure,
+        message=judged.message,
         attempts=tuple(attempts),
-        http_status=result.http_status,
-        request_id=result.request_id,
-        latency_ms=result.latency_ms,
-        ttfb_ms=result.ttfb_ms,
-        payload=result.payload,
-        detail=result.detail,
-        response_headers=result.headers,
+        http_status=judged.http_status,
+        ids=judged.ids,
+        latency_ms=judged.latency_ms,
+        ttfb_ms=judged.ttfb_ms,
+        payload=judged.payload,
+        detail=judged.excerpt,
+        hint=judged.hint,
+        param=judged.param,
+        shape=shape,
     )
-
-
-def _replace_message(ex: Exchange, message: str) -> Exchange:
-    return replace(ex, message=message)

@@ -83,6 +83,7 @@ FIELDS: tuple[RecordField, ...] = (
     RecordField("parser_result", "parser result", lambda r: parser_result(r.target)),
     RecordField("observability_result", "observability result", lambda r: observability_result(r.target)),
     RecordField("request_ids", "request ids", lambda r: ", ".join(r.target.request_ids) or None),
+    RecordField("tokens_spent", "tokens spent", lambda r: str(r.target.tokens.total)),
     RecordField("started", "started", lambda r: _time(r.target.started_at)),
     RecordField("completed", "completed", lambda r: _time(r.target.completed_at)),
     RecordField("decision", "decision", lambda r: r.verdict.decision),

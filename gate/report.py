@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from gate import __version__
 from gate.config import GateConfig, RunSettings
-from gate.results import CheckResult, Latency
+from gate.results import CheckResult, Latency, Tokens
 from gate.verdict import Verdict, decide, decide_run
 
 SCHEMA_VERSION = "1"
@@ -47,6 +47,19 @@ class TargetReport:
     @property
     def warnings(self) -> list[tuple[str, str]]:
         return [(r.id, w) for r in self.results for w in r.warnings]
+
+    @property
+    def tokens(self) -> Tokens:
+        """What the gate's own requests cost against this target."""
+        return sum((r.tokens for r in self.results if r.tokens), Tokens())
+
+    @property
+    def quoted_request_id(self) -> str | None:
+        """The id to quote to support: the failing check's (its last attempt's), else the first seen."""
+        failed = self.first_failure
+        if failed is not None and failed.request_ids:
+            return failed.request_ids[-1]
+        return self.request_ids[0] if self.request_ids else None
 
     def result(self, check_id: str) -> CheckResult | None:
         return next((r for r in self.results if r.id == check_id), None)
@@ -99,6 +112,16 @@ class RunReport:
     def request_ids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(rid for t in self.targets for rid in t.request_ids))
 
+    @property
+    def tokens(self) -> Tokens:
+        return sum((t.tokens for t in self.targets), Tokens())
+
+    @property
+    def next_step(self) -> str | None:
+        """The failing check's next step (specific when the answer said more than its class)."""
+        failure = self.failure
+        return failure.next_step if failure is not None else None
+
     def single(self) -> TargetReport:
         """A one-target run as one target's report: its checks, then the run-level ones, under the run's
         verdict (a leak found while publishing fails the run, and so the target)."""
@@ -134,8 +157,9 @@ def public_config(config: GateConfig, settings: RunSettings) -> dict[str, object
         "retry_budget_s": config.retry_budget,
         "samples": config.samples,
         "max_latency_ms": config.max_latency_ms,
-        "max_tokens": config.max_tokens,
+        "max_tokens": config.max_tokens,  # null: chosen by model family (see checks[].details.request)
         "token_param": config.token_param,
+        "temperature": config.temperature,
         "expect": config.expect,
         "expect_mode": config.expect_mode,
         "mode": settings.mode,

@@ -31,6 +31,47 @@ class Latency:
 
 
 @dataclass(frozen=True)
+class Tokens:
+    """Tokens the gate itself spent (what its requests cost), from each response's usage."""
+
+    prompt: int = 0
+    completion: int = 0
+    reasoning: int = 0  # part of completion
+
+    @property
+    def total(self) -> int:
+        return self.prompt + self.completion
+
+    def __add__(self, other: Tokens) -> Tokens:
+        return Tokens(
+            self.prompt + other.prompt, self.completion + other.completion, self.reasoning + other.reasoning
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "prompt": self.prompt,
+            "completion": self.completion,
+            "reasoning": self.reasoning,
+            "total": self.total,
+        }
+
+    @staticmethod
+    def of(usage: Mapping[str, Any] | None) -> Tokens:
+        """From a Chat Completions `usage` object; what is missing or not a whole number counts 0."""
+        if not isinstance(usage, Mapping):
+            return Tokens()
+        details = usage.get("completion_tokens_details")
+        reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else 0
+        return Tokens(
+            _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")), _count(reasoning)
+        )
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12 else 0
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """The outcome of one check. `details` holds response metadata for the reports (usage, shape, ...);
     what later checks and the report use is typed: `latency` and `request_ids`."""
@@ -45,10 +86,14 @@ class CheckResult:
     warning_class: FailureClass | None = None  # the class a warning fails with under --fail-on-warn
     latency: Latency | None = None
     request_ids: tuple[str, ...] = ()
+    hint: str | None = None  # the specific next step, when the answer said more than its class
+    tokens: Tokens | None = None  # what this check's requests cost
 
     @property
     def next_step(self) -> str | None:
-        return self.failure_class.next_step if self.failure_class else None
+        if self.failure_class is None:
+            return None
+        return self.hint or self.failure_class.next_step
 
     @property
     def failed(self) -> bool:

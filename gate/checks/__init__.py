@@ -12,6 +12,7 @@ from typing import Any
 import requests
 
 from gate.config import GateConfig
+from gate.families import RequestShape
 from gate.probe import Exchange
 from gate.results import CheckResult
 
@@ -23,6 +24,7 @@ class RunState:
     """What earlier checks hand on to later ones, typed."""
 
     first_exchange: Exchange | None = None  # the completion check's exchange, judged again by output/samples
+    request_shape: RequestShape | None = None  # the smoke request's model-dependent fields, once adapted
     results: list[CheckResult] = field(default_factory=list)  # every result so far, in order
 
     def details(self) -> dict[str, Mapping[str, Any]]:

@@ -6,10 +6,11 @@ import difflib
 import time
 
 from gate.checks import RunContext, elapsed_ms
-from gate.classify import classify_status, describe_non_json, request_id
+from gate.classify import classify_status, describe_non_json
 from gate.client import TransportError
 from gate.endpoint import call
 from gate.failures import FailureClass
+from gate.headers import request_ids
 from gate.jsonbody import NotJson, try_parse
 from gate.results import CheckResult, Status
 from gate.text import one_line
@@ -24,7 +25,10 @@ def check_models(ctx: RunContext) -> CheckResult:
         )
     except TransportError as error:
         return CheckResult("models", Status.FAIL, error.message, elapsed_ms(started), error.failure_class)
-    details: dict[str, object] = {"http_status": response.status, "request_id": request_id(response)}
+    details: dict[str, object] = {
+        "http_status": response.status,
+        "request_id": request_ids(response.headers).primary,
+    }
     payload = try_parse(response.body)
     failure = classify_status(response, payload)
     if failure is not None:
@@ -35,14 +39,16 @@ def check_models(ctx: RunContext) -> CheckResult:
             elapsed_ms(started),
             failure.failure_class,
             details,
+            hint=failure.hint,
         )
     if isinstance(payload, NotJson):
+        found = describe_non_json(response, payload)
         return CheckResult(
             "models",
             Status.FAIL,
-            f"GET /v1/models: {describe_non_json(response, payload)}",
+            f"GET /v1/models: {found.message}",
             elapsed_ms(started),
-            FailureClass.PROTOCOL,
+            found.failure_class,
             details,
         )
     data = payload.get("data") if isinstance(payload, dict) else None

@@ -10,10 +10,10 @@ import secrets
 import time
 
 from gate.checks import RunContext, elapsed_ms
-from gate.checks.completion import exchange_details
+from gate.checks.answer import exchange_details
 from gate.failures import FailureClass
 from gate.probe import exchange
-from gate.results import CheckResult, Status
+from gate.results import CheckResult, Status, Tokens
 
 CASES = {
     "invalid-key": (FailureClass.AUTH, "an invalid key"),
@@ -30,44 +30,42 @@ def check_negative(ctx: RunContext, case: str) -> CheckResult:
     expected, what = CASES[case]
     check_id = f"negative-{case}"
     started = time.monotonic()
+    shape = ctx.state.request_shape
     if case == "invalid-key":
-        ex = exchange(config, ctx.session, api_key=f"sk-invalid-{secrets.token_hex(16)}", retry=False)
+        ex = exchange(
+            config, ctx.session, shape=shape, api_key=f"sk-invalid-{secrets.token_hex(16)}", retry=False
+        )
     else:
         ex = exchange(
             config,
             ctx.session,
+            shape=shape,
             model=f"cometapi-smoke-gate-no-such-model-{secrets.token_hex(4)}",
             retry=False,
         )
     details = exchange_details(ex)
     status = f"HTTP {ex.http_status}" if ex.http_status else "no HTTP answer"
-    if ex.failure is expected:
+
+    def result(status_: Status, message: str, failure: FailureClass | None = None) -> CheckResult:
         return CheckResult(
             check_id,
-            Status.PASS,
-            f"{what} was rejected as {expected} ({status}, first attempt, not retried)",
+            status_,
+            message,
             elapsed_ms(started),
-            None,
+            failure,
             details,
+            request_ids=ex.request_ids,
+            tokens=Tokens.of(ex.usage),
+        )
+
+    if ex.failure is expected:
+        return result(
+            Status.PASS, f"{what} was rejected as {expected} ({status}, first attempt, not retried)"
         )
     if ex.ok:
-        return CheckResult(
-            check_id,
-            Status.FAIL,
-            f"the service ACCEPTED {what} ({status}): it must be rejected as {expected}",
-            elapsed_ms(started),
-            FailureClass.NEGATIVE,
-            details,
-        )
+        message = f"the service ACCEPTED {what} ({status}): it must be rejected as {expected}"
+        return result(Status.FAIL, message, FailureClass.NEGATIVE)
     if ex.failure is not None and ex.failure.transient:
-        return CheckResult(
-            check_id, Status.FAIL, f"inconclusive: {ex.message}", elapsed_ms(started), ex.failure, details
-        )
-    return CheckResult(
-        check_id,
-        Status.FAIL,
-        f"{what} was rejected as {ex.failure}, not {expected}: {ex.message}",
-        elapsed_ms(started),
-        FailureClass.NEGATIVE,
-        details,
-    )
+        return result(Status.FAIL, f"inconclusive: {ex.message}", ex.failure)
+    message = f"{what} was rejected as {ex.failure}, not {expected}: {ex.message}"
+    return result(Status.FAIL, message, FailureClass.NEGATIVE)

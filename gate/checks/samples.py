@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from gate.checks import RunContext, elapsed_ms
-from gate.checks.completion import assert_output
+from gate.checks.answer import assert_output
 from gate.failures import FailureClass
 from gate.probe import Exchange, exchange
-from gate.results import CheckResult, Latency, Status
+from gate.results import CheckResult, Latency, Status, Tokens
 
 # --samples 10 (the first alone, then 9 at once) takes two latency rounds, not three.
 MAX_WORKERS = 10
@@ -43,14 +43,21 @@ def check_samples(ctx: RunContext) -> CheckResult:
         with ThreadPoolExecutor(max_workers=min(extra, MAX_WORKERS), thread_name_prefix="sample") as pool:
             others = list(
                 pool.map(
-                    lambda seed: exchange(config, ctx.session, rng=random.Random(seed), sleep=ctx.sleep),
+                    lambda seed: exchange(
+                        config,
+                        ctx.session,
+                        shape=ctx.state.request_shape,
+                        rng=random.Random(seed),
+                        sleep=ctx.sleep,
+                    ),
                     seeds,
                 )
             )
     exchanges = [first, *others]
     latencies = [ex.latency_ms for ex in exchanges if ex.ok and ex.latency_ms is not None]
     summary = latency_summary(latencies)
-    request_ids = tuple(ex.request_id for ex in exchanges if ex.request_id)
+    request_ids = tuple(dict.fromkeys(rid for ex in exchanges for rid in ex.request_ids))
+    tokens = sum((Tokens.of(ex.usage) for ex in others), Tokens())  # the first is the completion check's
     succeeded = 0
     first_failure: tuple[FailureClass, str] | None = None
     for number, ex in enumerate(exchanges, start=1):
@@ -90,6 +97,7 @@ def check_samples(ctx: RunContext) -> CheckResult:
             warning_class,
             latency=summary,
             request_ids=request_ids,
+            tokens=tokens,
         )
 
     if first_failure is not None:

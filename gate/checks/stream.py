@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.checks import RunContext, elapsed_ms
-from gate.checks.completion import assert_text
-from gate.classify import classify_status, request_id
+from gate.checks.answer import assert_text
+from gate.classify import classify_status
 from gate.client import TransportError
 from gate.contract import violations
 from gate.endpoint import call, completion_body
 from gate.failures import FailureClass
+from gate.families import shape_for
+from gate.headers import request_ids
 from gate.jsonbody import parse_json, try_parse
-from gate.results import CheckResult, Status
+from gate.results import CheckResult, Status, Tokens
 from gate.shape import shape
 from gate.sse import SSEParser
 from gate.text import INTAKE_LIMIT, one_line
@@ -102,13 +104,14 @@ def check_stream(ctx: RunContext) -> CheckResult:
     config = ctx.config
     started = time.monotonic()
     collector = StreamCollector(started)
+    shape = ctx.state.request_shape or shape_for(config)
     try:
         response = call(
             config,
             ctx.session,
             "POST",
             "/chat/completions",
-            body=completion_body(config, stream=True),
+            body=completion_body(config, shape, stream=True),
             sink=collector.feed,
         )
     except TransportError as error:
@@ -121,7 +124,7 @@ def check_stream(ctx: RunContext) -> CheckResult:
             error.failure_class,
             _details(collector, None),
         )
-    rid = request_id(response)
+    rid = request_ids(response.headers).primary
     failure = classify_status(response, try_parse(response.body))  # the body is empty unless not a stream
     if failure is not None:
         return CheckResult(
@@ -130,7 +133,8 @@ def check_stream(ctx: RunContext) -> CheckResult:
             failure.message,
             elapsed_ms(started),
             failure.failure_class,
-            {**_details(collector, failure.request_id or rid), "http_status": response.status},
+            {**_details(collector, failure.request_ids.primary or rid), "http_status": response.status},
+            hint=failure.hint,
         )
     details = {
         **_details(collector, rid),
@@ -161,14 +165,18 @@ def check_stream(ctx: RunContext) -> CheckResult:
             details,
         )
     text = "".join(collector.parts)
-    failure_class, message = assert_text(config, text, collector.finish_reason)
+    failure_class, message = assert_text(
+        config, text, collector.finish_reason, collector.usage, shape.max_tokens
+    )
     if failure_class is not None:
         return CheckResult(
             "stream", Status.FAIL, f"streamed text: {message}", elapsed_ms(started), failure_class, details
         )
     ttft = f", first token {collector.first_token_ms:.0f} ms" if collector.first_token_ms is not None else ""
     summary = f"{collector.chunks} chunks + [DONE], first byte {response.ttfb_ms:.0f} ms{ttft}; {message}"
-    return CheckResult("stream", Status.PASS, summary, elapsed_ms(started), None, details)
+    return CheckResult(
+        "stream", Status.PASS, summary, elapsed_ms(started), None, details, tokens=Tokens.of(collector.usage)
+    )
 
 
 def _details(collector: StreamCollector, rid: str | None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gate import __version__
 from gate.config import GateConfig
 from gate.report import RunReport, TargetReport
-from gate.results import CheckResult, Status
+from gate.results import CheckResult, Status, Tokens
 from gate.text import one_line
 
 _COLORS = {
@@ -88,20 +88,30 @@ def _result_line(run: RunReport) -> str:
     return f"RESULT: FAIL: hold. Failure class: {verdict.failure_class} (check '{verdict.failed_check}')"
 
 
+def tokens_line(tokens: Tokens) -> str:
+    parts = f"prompt {tokens.prompt}, completion {tokens.completion}, reasoning {tokens.reasoning}"
+    return f"{tokens.total} ({parts})"
+
+
 def footer(run: RunReport) -> list[str]:
     verdict = run.verdict
     lines = ["", _result_line(run)]
     failure = verdict.failure_class
     if failure is not None:
         lines.append(f"  what broke : {failure.info.title}")
-        lines.append(f"  next step  : {failure.next_step}")
+        lines.append(f"  next step  : {run.next_step}")
     if not run.several:
         latency = _latency(run.targets[0])
         if latency:
             lines.append(f"  latency    : {latency}")
-    request_ids = run.focus.request_ids
-    if request_ids:
-        lines.append(f"  request ids: {', '.join(one_line(r, 80) for r in request_ids[:5])}")
+    focus = run.focus
+    if focus.quoted_request_id:
+        lines.append(f"  request id : {one_line(focus.quoted_request_id, 80)} (quote it to support)")
+    if len(focus.request_ids) > 1:
+        lines.append(f"  request ids: {', '.join(one_line(r, 80) for r in focus.request_ids[:5])}")
+    tokens = run.tokens
+    if tokens.total:
+        lines.append(f"  tokens     : {tokens_line(tokens)} spent by the gate")
     if run.settings.mode == "report" and not verdict.passed:
         lines.append("  mode report: exiting 0 although the gate failed")
     return lines

@@ -40,13 +40,13 @@ def _check(result: CheckResult) -> dict[str, Any]:
     }
 
 
-def _verdict(verdict: Verdict) -> dict[str, Any]:
+def _verdict(verdict: Verdict, next_step: str | None) -> dict[str, Any]:
     return {
         "result": verdict.result,
         "decision": verdict.decision,
         "failure_class": verdict.failure_class.value if verdict.failure_class else None,
         "failed_check": verdict.failed_check,
-        "next_step": verdict.failure_class.next_step if verdict.failure_class else None,
+        "next_step": next_step,
         "exit_code": int(verdict.exit_code),
     }
 
@@ -56,7 +56,7 @@ def build_target(target: TargetReport, settings: RunSettings) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "cometapi-smoke-gate", "version": __version__},
-        **_verdict(target.verdict),
+        **_verdict(target.verdict, target.first_failure.next_step if target.first_failure else None),
         "warnings": [{"check": check, "message": text} for check, text in target.warnings],
         "environment": target.config.environment,
         "endpoint_host": target.config.endpoint_host,
@@ -66,6 +66,8 @@ def build_target(target: TargetReport, settings: RunSettings) -> dict[str, Any]:
         "duration_ms": target.duration_ms,
         "latency_ms": latency.as_dict() if latency else None,
         "request_ids": list(target.request_ids),
+        "quoted_request_id": target.quoted_request_id,
+        "tokens": target.tokens.as_dict(),
         "checks": [_check(r) for r in target.results],
         "decision_record": {
             field.key: value for field, value in decision_record(Record(settings, target, target.verdict))
@@ -85,7 +87,7 @@ def build(run: RunReport) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "cometapi-smoke-gate", "version": run.version},
-        **_verdict(run.verdict),
+        **_verdict(run.verdict, run.next_step),
         "failed_target": run.verdict.failed_target,
         "environment": _joined([t.config.environment for t in run.targets]),
         "endpoint_host": _joined([t.config.endpoint_host for t in run.targets]),
@@ -95,6 +97,8 @@ def build(run: RunReport) -> dict[str, Any]:
         "duration_ms": run.duration_ms,
         "latency_ms": None,
         "request_ids": list(run.request_ids),
+        "quoted_request_id": run.focus.quoted_request_id,
+        "tokens": run.tokens.as_dict(),
         "checks": [
             {**check, "id": f"{name}/{check['id']}", "target": name}
             for name, body in targets

@@ -48,7 +48,7 @@ def _case(result: CheckResult, classname: str) -> TestCase:
         body = [
             f"{result.failure_class}: {one_line(result.message, 1000)}",
             f"what broke: {result.failure_class.info.title}",
-            f"next step: {result.failure_class.next_step}",
+            f"next step: {result.next_step}",
         ]
         if details:
             body += ["", details]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from gate.config import RunSettings
 from gate.record import Record, decision_record
 from gate.report import RunReport, TargetReport
+from gate.reporters.console import tokens_line
 from gate.results import CheckResult, Status
 from gate.text import one_line
 
@@ -90,15 +91,18 @@ def render_target(target: TargetReport, settings: RunSettings) -> str:
         lines += [f"**Latency**: p50 {lat.p50:.0f} ms · p95 {lat.p95:.0f} ms · max {lat.max:.0f} ms", ""]
     if target.request_ids:
         lines += ["**Request ids**: " + ", ".join(code(r) for r in target.request_ids[:10]), ""]
+    if target.tokens.total:
+        lines += [f"**Tokens spent by the gate**: {cell(tokens_line(target.tokens))}", ""]
     if not verdict.passed and verdict.failure_class is not None:
         failure = verdict.failure_class
         lines += [
             "### What to check next",
             "",
-            f"- **`{failure}`** ({cell(failure.info.title)}): {cell(failure.next_step, 600)}",
+            f"- **`{failure}`** ({cell(failure.info.title)}): "
+            + cell(failed.next_step if failed else failure.next_step, 600),
         ]
-        if target.request_ids:
-            lines.append(f"- Quote request id {code(target.request_ids[0])} to the provider.")
+        if target.quoted_request_id:
+            lines.append(f"- Quote request id {code(target.quoted_request_id)} to support.")
         lines.append("")
     if target.warnings:
         lines += ["### Warnings", ""]

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from gate import app, publish
-from gate.checks import completion
+from gate.checks import answer
 from gate.reporters import summary
 
 KEY = "sk-internal-0123456789abcdef"
@@ -53,7 +53,7 @@ def run_with_reports(gate, sim, tmp_path):
 
 
 def test_a_check_that_raises_fails_as_internal_with_every_report(monkeypatch, run_with_reports):
-    monkeypatch.setattr(completion, "shape", _boom)
+    monkeypatch.setattr(answer, "shape", _boom)
     result, outputs, summary_text = run_with_reports()
     result.expect_exit(1)
     check = result.check("completion")

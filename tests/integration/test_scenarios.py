@@ -90,7 +90,7 @@ def test_scenario(sim, gate, scenario):
     else:
         assert "RESULT: PASS: proceed" in run.stdout
         assert report["latency_ms"]["p50"] > 0
-        assert len(report["request_ids"]) == 3
+        assert len(report["request_ids"]) == requests_seen  # every attempt's id, failed ones included
 
 
 def test_retried_failure_records_each_attempt(sim, gate):

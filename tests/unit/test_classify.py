@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from gate.classify import classify_status, request_id, retry_after_seconds
+from gate.classify import classify_status
+from gate.headers import request_ids, retry_after_seconds, should_retry
 from gate.client import HttpResponse
 from gate.failures import TRANSIENT_CLASSES, ExitCode, FailureClass
 from gate.jsonbody import try_parse
@@ -76,11 +77,26 @@ def test_success_without_error_is_not_a_failure():
     assert judge(response(200, {"id": "x", "choices": []})) is None
 
 
-def test_request_id_from_header_then_from_message():
-    assert request_id(response(200, b"", {"x-request-id": "req_1"})) == "req_1"
-    error = err(None, "Invalid token (request id: 2026112512345abc)")["error"]
-    assert request_id(response(401, b""), error) == "2026112512345abc"
-    assert request_id(response(401, b""), err(None, "no id here")["error"]) is None
+def test_request_ids_gateway_first_then_provider():
+    """The gateway's id (header, else the message's "(request id: ...)") is the one to quote; the provider's
+    x-request-id is kept beside it."""
+    both = request_ids({"x-request-id": "req_1", "x-oneapi-request-id": "20261128010203123456789AbCdEfGh"})
+    assert (both.gateway, both.provider, both.primary) == (
+        "20261128010203123456789AbCdEfGh",
+        "req_1",
+        both.gateway,
+    )
+    from_message = request_ids({}, "Invalid token (request id: 2026112512345abc)")
+    assert (from_message.gateway, from_message.provider) == ("2026112512345abc", None)
+    assert request_ids({"x-request-id": "req_1"}).primary == "req_1"
+    assert request_ids({}, "no id here").primary is None
+
+
+def test_x_should_retry_is_read_as_the_openai_sdk_reads_it():
+    assert should_retry({"x-should-retry": "true"}) is True
+    assert should_retry({"x-should-retry": "false"}) is False
+    assert should_retry({"x-should-retry": "maybe"}) is None
+    assert should_retry({}) is None
 
 
 def test_retry_after_forms():
@@ -89,6 +105,9 @@ def test_retry_after_forms():
     assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
     assert retry_after_seconds({"retry-after": "soon"}) is None
     assert retry_after_seconds({}) is None
+    for absurd in ("NaN", "inf", "-inf", "-3", "1e400"):
+        assert retry_after_seconds({"retry-after": absurd}) is None, absurd
+        assert retry_after_seconds({"retry-after-ms": absurd}) is None, absurd
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from gate.failures import FailureClass
 from gate.github import outputs
 from gate.report import TargetReport, run_report, target_report
 from gate.reporters import console, json_report, junit, summary
-from gate.results import CheckResult, Latency, Status
+from gate.results import CheckResult, Latency, Status, Tokens
 
 EXPECTED = Path(__file__).parent / "expected"
 T0 = dt.datetime(2026, 11, 28, 3, 0, 0, tzinfo=dt.UTC)
@@ -34,6 +34,7 @@ PASSING = (
         details={"usage": {"total_tokens": 12}},
         latency=Latency(412.0, 412.0, 412.0),
         request_ids=("req_a1",),
+        tokens=Tokens(9, 1, 0),
     ),
     CheckResult("output", Status.PASS, "assistant said 'pong' (contains 'pong')"),
     CheckResult(
@@ -45,6 +46,7 @@ PASSING = (
         warning_class=FailureClass.LATENCY,
         latency=Latency(400.0, 530.0, 530.0),
         request_ids=("req_a1", "req_b2", "req_c3"),
+        tokens=Tokens(18, 2, 0),
     ),
 )
 FAILING = (
@@ -80,7 +82,9 @@ def test_console_footer_of_a_pass_with_a_warning():
         "",
         "RESULT: PASS: proceed with 1 warning(s)",
         "  latency    : p50 400 ms, p95 530 ms, max 530 ms",
+        "  request id : req_a1 (quote it to support)",
         "  request ids: req_a1, req_b2, req_c3",
+        "  tokens     : 30 (prompt 27, completion 3, reasoning 0) spent by the gate",
     ]
 
 
@@ -92,7 +96,7 @@ def test_console_footer_and_lines_of_a_failure():
         "  what broke : authentication rejected",
         "  next step  : Check the secret's path (CI variable / secret name), that it is not expired or "
         "revoked, and that it is sent as 'Authorization: Bearer <key>'.",
-        "  request ids: 20261128030000abc",
+        "  request id : 20261128030000abc (quote it to support)",
     ]
     assert console.check_line(FAILING[1]) == [
         "FAIL  completion  [auth] HTTP 401 unauthorized: Invalid token (request id: 20261128030000abc) "
@@ -149,6 +153,7 @@ def test_json_of_a_failure():
         "parser_result": "not reached (no 2xx body)",
         "observability_result": "request id recorded",
         "request_ids": "20261128030000abc",
+        "tokens_spent": "0",
         "started": "2026-11-28T03:00:00+00:00",
         "completed": "2026-11-28T03:00:01+00:00",
         "decision": "hold",
@@ -203,3 +208,25 @@ def test_a_run_level_failure_decides_a_single_target_run():
     )
     assert int(report.verdict.exit_code) == 1
     assert [c["id"] for c in json_report.build(report)["checks"]][-1] == "leak-scan"
+
+
+def test_the_failing_checks_specific_next_step_and_request_id_are_quoted():
+    """A gateway answer that says more than its class (here: the key may not use this model) gives its own
+    next step; the id quoted is the failing check's last attempt's, not a passing check's."""
+    hinted = replace(
+        FAILING[1],
+        failure_class=FailureClass.AUTH,
+        hint="This key is not allowed this model: add the model to the token's model list.",
+        request_ids=("gw-first-attempt", "gw-last-attempt"),
+    )
+    before = CheckResult("dns", Status.PASS, "ok", request_ids=("passing-check-id",))
+    report = run(target((FAILING[0], before, hinted, FAILING[2])))
+    footer = console.footer(report)
+    assert (
+        "  next step  : This key is not allowed this model: add the model to the token's model list."
+        in footer
+    )
+    assert "  request id : gw-last-attempt (quote it to support)" in footer
+    assert outputs(report)["request-id"] == "gw-last-attempt"
+    assert json_report.build(report)["next_step"].startswith("This key is not allowed this model")
+    assert "Quote request id `gw-last-attempt` to support." in summary.render(report)

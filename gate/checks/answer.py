@@ -1,0 +1,130 @@
+"""Judging an answer: its metadata for the reports, its warnings, and the test condition on its text.
+
+Shared by completion, output, samples, stream and the negative tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from gate.config import GateConfig
+from gate.failures import FailureClass
+from gate.jsonbody import non_finite_paths
+from gate.probe import Exchange
+from gate.results import Tokens
+from gate.shape import shape
+from gate.text import one_line
+
+
+def exchange_details(ex: Exchange) -> dict[str, Any]:
+    """Response metadata for reports: request ids, model, usage, finish reason, attempts."""
+    details: dict[str, Any] = {
+        "http_status": ex.http_status,
+        "request_id": ex.request_id,
+        "gateway_request_id": ex.ids.gateway,
+        "provider_request_id": ex.ids.provider,
+        "latency_ms": round(ex.latency_ms, 1) if ex.latency_ms is not None else None,
+        "attempts": len(ex.attempts),
+        "retried": ex.retried,
+        "attempt_log": [
+            {
+                "attempt": a.number,
+                "status": a.status,
+                "failure_class": a.failure_class,
+                "request_id": a.request_id,
+                "elapsed_ms": round(a.elapsed_ms, 1),
+                "waited_s": round(a.waited_s, 3),
+            }
+            for a in ex.attempts
+        ],
+    }
+    if ex.shape is not None:
+        details["request"] = ex.shape.as_dict()
+    if ex.ok:
+        details["response_shape"] = sorted(shape(ex.payload))
+        details.update(
+            response_model=ex.model,
+            finish_reason=ex.finish_reason,
+            usage=ex.usage,
+            response_id=(ex.payload or {}).get("id"),
+        )
+    elif ex.detail:
+        details["response_excerpt"] = ex.detail
+    return details
+
+
+_SNAPSHOT_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}$|-\d{4}$")
+
+
+def same_model(requested: str, answered: str) -> bool:
+    """True when the answer names the requested model or a dated snapshot of it (gpt-4o-mini-2024-07-18)."""
+    if answered == requested:
+        return True
+    return answered.startswith(requested) and bool(_SNAPSHOT_SUFFIX.fullmatch(answered[len(requested) :]))
+
+
+def response_warnings(config: GateConfig, ex: Exchange) -> tuple[str, ...]:
+    warnings = []
+    if ex.model and not same_model(config.model, ex.model):
+        warnings.append(
+            f"response names model '{one_line(ex.model, 80)}', not the requested '{config.model}' "
+            "(rerouted by the gateway?)"
+        )
+    if ex.finish_reason == "length":
+        warnings.append("finish_reason is 'length': the answer was cut at the token limit (--max-tokens)")
+    if ex.usage is None:
+        warnings.append("the response carries no usage: cost tracking will not see this call")
+    odd = non_finite_paths(ex.payload)
+    if odd:
+        warnings.append(
+            f"the response holds NaN/Infinity at {', '.join(odd[:5])}: not JSON (RFC 8259); "
+            "JavaScript's JSON.parse and strict parsers reject this body"
+        )
+    return tuple(warnings)
+
+
+def assert_output(config: GateConfig, ex: Exchange) -> tuple[FailureClass | None, str]:
+    """(failure, message) of the test condition on the assistant text."""
+    budget = ex.shape.max_tokens if ex.shape else None
+    return assert_text(config, ex.text, ex.finish_reason, ex.usage, budget)
+
+
+def assert_text(
+    config: GateConfig,
+    text: str | None,
+    finish_reason: str | None,
+    usage: Mapping[str, Any] | None = None,
+    budget: int | None = None,
+) -> tuple[FailureClass | None, str]:
+    """(failure, message) of the test condition on an assistant text (streamed or not)."""
+    if text is None or not text.strip():
+        what = "null" if text is None else "empty"
+        if finish_reason != "length":
+            return FailureClass.EMPTY, f"assistant content is {what} (finish_reason {finish_reason})"
+        tokens = Tokens.of(usage)
+        if budget and tokens.reasoning >= budget:
+            return FailureClass.EMPTY, (
+                f"the reasoning budget was exhausted: {tokens.reasoning} of the {budget} completion tokens "
+                f"went to reasoning and none to the answer (completion_tokens {tokens.completion}); raise "
+                "--max-tokens"
+            )
+        return FailureClass.EMPTY, (
+            f"assistant content is {what} with finish_reason 'length': raise --max-tokens (now {budget})"
+        )
+    answer = text.strip()
+    expected = config.expect.strip()
+    if config.expect_mode == "equals":
+        ok = answer.casefold() == expected.casefold()
+    elif config.expect_mode == "regex":
+        ok = re.search(config.expect, answer, re.IGNORECASE) is not None
+    else:
+        ok = expected.casefold() in answer.casefold()
+    shown = one_line(answer, 120)
+    if ok:
+        return None, f"assistant said '{shown}' ({config.expect_mode} '{expected}')"
+    return (
+        FailureClass.ASSERTION,
+        f"assistant said '{shown}', which does not meet: {config.expect_mode} '{expected}'",
+    )
