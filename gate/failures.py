@@ -9,12 +9,14 @@ Every failed check ends in exactly one class. The tree, by where in a request it
       proxy ........... the HTTP(S) proxy refused the connection or wants auth
       tls ............. handshake or certificate verification failed
       timeout ......... connect timeout or the per-request deadline ran out     (transient)
-    http status
-      auth ............ 401 / 403
-      endpoint ........ 404 / 405 / any 3xx: wrong base URL or path
-      request ......... 400 / 422 (or CometAPI's 500 + code invalid_request): body or model id
-      rate_limit ...... 429                                                     (transient)
-      quota ........... 402, or 429 with insufficient_quota: out of credit (never retried)
+    http status (the gateway's own codes and messages first: gate/gateway.py, docs/gateway.md)
+      auth ............ 401 / 403: the key, or (403) its model, group or IP allow-list
+      endpoint ........ 404 / 405 / any 3xx / the gateway's web UI page: wrong base URL or path
+      request ......... 400 / 413 / 422, a model the key's group has no channel for (503), the gateway's 500
+                        invalid_request / sensitive_words_detected / model_price_error
+      rate_limit ...... 429, also a saturated upstream relayed with insufficient_quota   (transient)
+      quota ........... 402, the user's insufficient_quota, the gateway's token/user quota answers (never
+                        retried)
       upstream ........ 5xx, 408, 409, 524, or an {"error": ...} body with status 200 (transient)
     body
       protocol ........ not JSON, HTML from a proxy, too large, broken stream

@@ -193,6 +193,8 @@ def match(status: int, code: str, message: str) -> Rule | None:
     for rule in RULES:
         if rule.statuses and status not in rule.statuses:
             continue
+        if not rule.codes and rule.pattern is None:
+            return rule  # the status alone says it
         by_code = bool(code) and code in rule.codes
         by_text = rule.pattern is not None and bool(message) and rule.pattern.search(message) is not None
         if by_code or by_text:

@@ -41,7 +41,8 @@ OUTPUTS: dict[str, str] = {
     "decision": "proceed or hold.",
     "failure-class": "Class of the first failure (auth, rate_limit, ...); empty when the gate passed.",
     "latency-ms": "p50 latency of the successful requests in milliseconds; empty when none succeeded.",
-    "request-id": "Request id of the smoke request, to quote to the provider; empty when none was returned.",
+    "request-id": "Request id to quote to support: the failing check's (the gateway's id first), else the "
+    "first seen; empty when none was returned.",
     "junit-path": "Path of the JUnit XML report as given in the junit input; empty when none was written.",
     "report-path": "Path of the JSON report as given in the json input; empty when none was written.",
 }

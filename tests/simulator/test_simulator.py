@@ -291,7 +291,11 @@ STATUS = {
     "models_missing": 200,
 }
 # Scenarios with their own tests (timing, framing or no response at all).
-SPECIAL = WAITING_SCENARIOS | {"huge", "huge_chunked", "disconnect"}
+# ... and the gateway dialect and reasoning personality, tested in test_newapi.py and test_reasoning.py.
+SPECIAL = (
+    WAITING_SCENARIOS | {"huge", "huge_chunked", "disconnect"} | {n for n in SCENARIOS if n.startswith("gw_")}
+)
+SPECIAL |= {"reasoning"}
 
 
 def test_every_scenario_is_covered() -> None:

@@ -8,9 +8,9 @@ import random
 import pytest
 
 from gate.classify import classify_status
-from gate.headers import request_ids, retry_after_seconds, should_retry
 from gate.client import HttpResponse
 from gate.failures import TRANSIENT_CLASSES, ExitCode, FailureClass
+from gate.headers import request_ids, retry_after_seconds, should_retry
 from gate.jsonbody import try_parse
 from gate.probe import evaluate
 from gate.retry import RetryPolicy
