@@ -14,17 +14,19 @@ import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 
 from gate import contract
 from gate.checks import RunContext
 from gate.checks.samples import MAX_WORKERS
 from gate.client import new_session
-from gate.config import GateConfig, RunConfig, RunSettings, Target
+from gate.config import ConfigError, GateConfig, RunConfig, RunSettings, Target
+from gate.failures import FailureClass
 from gate.github import GitHubActions
 from gate.publish import Artifact, default_artifacts, publish
 from gate.report import RunReport, TargetReport, run_report, target_report
 from gate.reporters import console
-from gate.results import internal_failure
+from gate.results import CheckResult, Status, internal_failure
 from gate.runner import run_checks
 from gate.terminal import Console
 
@@ -65,7 +67,7 @@ def run_target(
             preparing.join()
         finally:
             session.close()
-    return target_report(target.name, config, results, started, settings.mode)
+    return target_report(target.name, config, results, started, settings.policy)
 
 
 def _run_several(
@@ -87,6 +89,26 @@ def _run_several(
         status = console.target_status(out.redactor.redact_deep(report))
         out.emit(f"=== target {report.name} ===", *log.rstrip("\n").split("\n"), status, "")
     return [report for report, _ in finished]
+
+
+def execute_config_error(
+    error: ConfigError, run: RunConfig, out: Console, env: Mapping[str, str]
+) -> RunReport:
+    """Publish a run that failed its configuration: nothing was sent, every report says class config."""
+    github = GitHubActions(env, out.stream, out.redactor) if GitHubActions.active(env) else None
+    settings = replace(run.settings, targets=None)
+    started = dt.datetime.now(dt.UTC)
+    failure = CheckResult(
+        "config",
+        Status.FAIL,
+        f"configuration error, nothing was sent: {error}",
+        failure_class=FailureClass.CONFIG,
+        details={"option": error.option, "source": error.source or None, "problem": error.problem},
+        hint=f"Fix --{error.option}: {error.fix}.",
+    )
+    target = target_report(None, run.targets[0].config, [failure], started, settings.policy)
+    report = run_report(settings, [target], (), started)
+    return publish(report, default_artifacts(settings), out, github)
 
 
 def execute(
@@ -122,7 +144,7 @@ def execute(
         failure = internal_failure("run", traceback.format_exc(limit=30))
         out.emit(*console.check_line(out.redactor.redact_deep(failure)))
         reports = [
-            target_report(t.name, t.config, [failure], started, run.settings.mode) for t in run.targets
+            target_report(t.name, t.config, [failure], started, run.settings.policy) for t in run.targets
         ]
     if github is not None:
         github.end_group()

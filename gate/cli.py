@@ -75,8 +75,9 @@ def run_gate(
     flags: Mapping[str, object], env: Mapping[str, str], *, stdout: Any = None, stderr: Any = None
 ) -> int:
     """Resolve the config once and run the gate; returns the exit code. Shared by `run` and `demo`."""
-    from gate.app import execute
+    from gate.app import execute, execute_config_error
     from gate.config import ConfigError, resolve
+    from gate.fallback import fallback_run
     from gate.redact import Redactor
     from gate.terminal import Console
     from gate.text import one_line
@@ -86,13 +87,14 @@ def run_gate(
     redactor = Redactor()
     for secret in _candidate_secrets(flags, env):
         redactor.register(secret)
-    try:
-        run = resolve(flags, env, redactor.register)
-    except ConfigError as exc:
-        Console(stderr, redactor).emit(f"cometapi-smoke-gate: configuration error [config]: {exc}")
-        return int(ExitCode.USAGE)
     console = Console(stdout, redactor, color=Console.wants_color(stdout, env))
     try:
+        try:
+            run = resolve(flags, env, redactor.register)
+        except ConfigError as exc:
+            Console(stderr, redactor).emit(f"cometapi-smoke-gate: configuration error [config]: {exc}")
+            execute_config_error(exc, fallback_run(flags, env), console, env)
+            return int(ExitCode.USAGE)
         return int(execute(run, console, env).verdict.exit_code)
     except Exception as exc:  # the last boundary: checks and reporters have their own, this is a bug
         Console(stderr, redactor).emit(

@@ -18,6 +18,7 @@ from typing import Any
 from gate.baseline import BaselineError, load_baseline
 from gate.inputs import ConfigError, option_values
 from gate.options import OPTIONS, OPTIONS_BY_NAME
+from gate.settings import RunSettings, resolve_settings
 from gate.urls import is_loopback, normalize_base_url, shown_url
 
 MIN_KEY_LENGTH = 8
@@ -46,6 +47,7 @@ class GateConfig:
     retry_budget: float
     max_retry_after: float
     samples: int
+    min_success_rate: float
     max_latency_ms: float | None
     max_response_bytes: int
     cert_warn_days: int
@@ -80,21 +82,6 @@ class GateConfig:
         """The same config pointed at another base URL (the in-process simulator's)."""
         root, host = normalize_base_url(base_url)
         return replace(self, base_url=base_url, api_root=root, endpoint_host=host)
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """What belongs to the whole run: where reports go, the mode, and the decision record's inputs."""
-
-    json: Path | None = None
-    junit: Path | None = None
-    summary: Path | None = None
-    mode: str = "enforce"
-    phase: str | None = None
-    change_id: str | None = None
-    deployment_version: str | None = None
-    config_version: str | None = None
-    targets: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -143,17 +130,6 @@ def _name(dest: str) -> str:
     return dest.replace("_", "-")
 
 
-def resolve_settings(flags: Mapping[str, object], env: Mapping[str, str]) -> RunSettings:
-    values, _ = option_values([s for s in OPTIONS if s.run_wide], flags, env)
-    if not values["deployment_version"]:
-        values["deployment_version"] = next(
-            (env[v] for v in ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT") if env.get(v)), None
-        )
-    if values["summary"] is None and env.get("GITHUB_STEP_SUMMARY"):
-        values["summary"] = Path(env["GITHUB_STEP_SUMMARY"])
-    return RunSettings(**values)
-
-
 def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateConfig:
     """One target's options, validated as a whole."""
     values, sources = option_values([s for s in OPTIONS if not s.run_wide], flags, env)
@@ -187,8 +163,8 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
                 "fix the pattern or use --expect-mode contains",
                 sources["expect"],
             ) from None
-    if not str(values["environment"]).strip():
-        values["environment"] = "production"
+    if not str(values["environment"] or "").strip():
+        values["environment"], sources["environment"] = default_environment(env)
     _resolve_ca_bundle(values, sources, env)
     baseline_report = None
     if values["baseline"] is not None:
@@ -207,6 +183,13 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
         baseline_report=baseline_report,
         **values,
     )
+
+
+def default_environment(env: Mapping[str, str]) -> tuple[str, str]:
+    """What the CI system says the deployment environment is, else 'unspecified'. GitLab exposes the job's
+    `environment:` as CI_ENVIRONMENT_NAME; GitHub and Jenkins expose no such name to a step."""
+    name = env.get("CI_ENVIRONMENT_NAME", "").strip()
+    return (name, "CI_ENVIRONMENT_NAME") if name else ("unspecified", "default")
 
 
 def _api_root(base_url: str, allow_insecure_http: bool, source: str) -> tuple[str, str]:

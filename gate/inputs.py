@@ -81,12 +81,21 @@ def _number(spec: OptionSpec, value: object, source: str) -> int | float:
 
 
 def option_values(
-    specs: list[OptionSpec], flags: Mapping[str, object], env: Mapping[str, str]
+    specs: list[OptionSpec], flags: Mapping[str, object], env: Mapping[str, str], *, lenient: bool = False
 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each option's value and where it came from. Strict: the first bad value raises ConfigError.
+    Lenient (for the reports of a run that failed its configuration): a bad value falls back to the
+    default, and its source says so."""
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for spec in specs:
         raw, source = raw_value(spec, flags, env)
-        values[spec.dest] = _convert(spec, raw, source)
+        try:
+            values[spec.dest] = _convert(spec, raw, source)
+        except ConfigError:
+            if not lenient:
+                raise
+            values[spec.dest] = _convert(spec, spec.default, "default")
+            source = f"default ({source} was invalid)"
         sources[spec.dest] = source
     return values, sources

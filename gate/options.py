@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gate.runbook import PREFLIGHT_ITEMS, PREFLIGHT_KEYS
+
 Kind = Literal["str", "int", "float", "bool", "choice", "path"]
 
 
@@ -66,6 +68,15 @@ RUN_WIDE = frozenset(
         "change-id",
         "deployment-version",
         "config-version",
+        "rollback-on",
+        "reviewer",
+        "docs-checked",
+        "endpoint-reference-checked",
+        "secret-version",
+        "notes",
+        "preflight",
+        "require-preflight",
+        *PREFLIGHT_KEYS,
     }
 )
 DEFAULT_BASE_URL = "https://api.cometapi.com"
@@ -92,8 +103,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "environment",
         "str",
-        "production",
-        "Environment name for the reports (e.g. staging).",
+        None,
+        "Environment name for the reports (e.g. staging) [default: GitLab's $CI_ENVIRONMENT_NAME, else "
+        "'unspecified': a run is never labelled production unless someone says so].",
         env=_env("environment", cometapi=True),
     ),
     OptionSpec(
@@ -341,6 +353,65 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "enforce: exit non-zero on failure; report: always exit 0.",
         env=_env("mode"),
         choices=("enforce", "report"),
+    ),
+    OptionSpec(
+        "rollback-on",
+        "str",
+        "auth,request,endpoint,contract,leak",
+        "Failure classes that decide 'rollback' (not 'hold') in the canary and post-deploy phases: the "
+        "runbook's rollback triggers, comma-separated.",
+        env=_env("rollback-on"),
+    ),
+    OptionSpec(
+        "min-success-rate",
+        "float",
+        1.0,
+        "Share of --samples that must succeed (e.g. 0.9 accepts 9 of 10; failed samples then warn).",
+        env=_env("min-success-rate"),
+        minimum=0.0,
+        maximum=1.0,
+    ),
+    OptionSpec("reviewer", "str", None, "Reviewer, for the decision record.", env=_env("reviewer")),
+    OptionSpec(
+        "docs-checked",
+        "bool",
+        None,
+        "The integration docs were checked for this change (decision record).",
+        env=_env("docs-checked"),
+    ),
+    OptionSpec(
+        "endpoint-reference-checked",
+        "bool",
+        None,
+        "The API endpoint reference was checked for this change (decision record).",
+        env=_env("endpoint-reference-checked"),
+    ),
+    OptionSpec(
+        "secret-version",
+        "str",
+        None,
+        "Version or rotation id of the API key secret (never the key), for the decision record.",
+        env=_env("secret-version"),
+    ),
+    OptionSpec("notes", "str", None, "Free-text notes for the decision record.", env=_env("notes")),
+    OptionSpec(
+        "preflight",
+        "path",
+        None,
+        "Pre-flight checklist file (TOML or YAML) with the items below; an item's option wins over the file.",
+        env=_env("preflight"),
+    ),
+    OptionSpec(
+        "require-preflight",
+        "bool",
+        False,
+        "A missing pre-flight item is a configuration error, before anything is sent (recommended for "
+        "production canary and post-deploy runs).",
+        env=_env("require-preflight"),
+    ),
+    *(
+        OptionSpec(item.key, "str", None, f"Pre-flight: {item.label}.", env=_env(item.key))
+        for item in PREFLIGHT_ITEMS
     ),
 )
 

@@ -63,6 +63,20 @@ def observability_result(target: TargetReport) -> str:
     return ", ".join(parts)
 
 
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def rollback_test_result(record: Record) -> str:
+    if record.settings.phase != "rollback":
+        return f"not run (phase {record.settings.phase or 'not set'})"
+    return (
+        "pass: the rolled-back path serves"
+        if record.verdict.passed
+        else "FAIL: the rollback did not restore service"
+    )
+
+
 def _time(value: object) -> str:
     return value.replace(microsecond=0).isoformat()  # type: ignore[attr-defined]
 
@@ -86,6 +100,22 @@ FIELDS: tuple[RecordField, ...] = (
     RecordField("tokens_spent", "tokens spent", lambda r: str(r.target.tokens.total)),
     RecordField("started", "started", lambda r: _time(r.target.started_at)),
     RecordField("completed", "completed", lambda r: _time(r.target.completed_at)),
+    RecordField("rollback_test_result", "rollback test result", rollback_test_result),
+    RecordField("reviewer", "reviewer", lambda r: r.settings.record.reviewer),
+    RecordField("docs_checked", "docs checked", lambda r: _yes_no(r.settings.record.docs_checked)),
+    RecordField(
+        "endpoint_reference_checked",
+        "endpoint reference checked",
+        lambda r: _yes_no(r.settings.record.endpoint_reference_checked),
+    ),
+    RecordField("secret_version", "secret version", lambda r: r.settings.record.secret_version),
+    RecordField(
+        "preflight_missing", "pre-flight missing", lambda r: ", ".join(r.settings.preflight.missing) or "none"
+    ),
+    RecordField("run_url", "CI run", lambda r: r.settings.record.run_url),
+    RecordField("actor", "actor", lambda r: r.settings.record.actor),
+    RecordField("ref", "ref", lambda r: r.settings.record.ref),
+    RecordField("notes", "notes", lambda r: r.settings.record.notes),
     RecordField("decision", "decision", lambda r: r.verdict.decision),
 )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from gate import __version__
 from gate.config import GateConfig, RunSettings
 from gate.results import CheckResult, Latency, Tokens
-from gate.verdict import Verdict, decide, decide_run
+from gate.verdict import Policy, Verdict, decide, decide_run
 
 SCHEMA_VERSION = "1"
 
@@ -70,10 +70,10 @@ def target_report(
     config: GateConfig,
     results: Sequence[CheckResult],
     started: dt.datetime,
-    mode: str,
+    policy: Policy,
 ) -> TargetReport:
     results = tuple(results)
-    return TargetReport(name, config, results, decide(results, mode), started, dt.datetime.now(dt.UTC))
+    return TargetReport(name, config, results, decide(results, policy), started, dt.datetime.now(dt.UTC))
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def run_report(
     run_results: Sequence[CheckResult],
     started: dt.datetime,
 ) -> RunReport:
-    verdict = decide_run([(t.name, t.verdict) for t in targets], run_results, settings.mode)
+    verdict = decide_run([(t.name, t.verdict) for t in targets], run_results, settings.policy)
     return RunReport(settings, tuple(targets), tuple(run_results), verdict, started, dt.datetime.now(dt.UTC))
 
 

@@ -87,6 +87,7 @@ class CheckResult:
     latency: Latency | None = None
     request_ids: tuple[str, ...] = ()
     hint: str | None = None  # the specific next step, when the answer said more than its class
+    retryable: bool | None = None  # overrides the class's transient flag (a temporary DNS failure)
     tokens: Tokens | None = None  # what this check's requests cost
 
     @property

@@ -84,8 +84,11 @@ def _result_line(run: RunReport) -> str:
         )
     if run.several and failing:
         names = ", ".join(f"{t.name} ({t.verdict.failure_class})" for t in failing)
-        return f"RESULT: FAIL: hold. {len(failing)} of {count} targets failed: {names}"
-    return f"RESULT: FAIL: hold. Failure class: {verdict.failure_class} (check '{verdict.failed_check}')"
+        return f"RESULT: FAIL: {verdict.decision}. {len(failing)} of {count} targets failed: {names}"
+    return (
+        f"RESULT: FAIL: {verdict.decision}. Failure class: {verdict.failure_class} "
+        f"(check '{verdict.failed_check}')"
+    )
 
 
 def tokens_line(tokens: Tokens) -> str:
@@ -96,6 +99,17 @@ def tokens_line(tokens: Tokens) -> str:
 def footer(run: RunReport) -> list[str]:
     verdict = run.verdict
     lines = ["", _result_line(run)]
+    if run.settings.phase == "rollback":
+        lines.append(
+            "  ROLLBACK   : the rolled-back path serves again (rollback test passed)"
+            if verdict.passed
+            else "  ROLLBACK   : THE ROLLBACK DID NOT RESTORE SERVICE: the rolled-back path fails too"
+        )
+    elif verdict.decision == "rollback":
+        lines.append(
+            f"  decision   : roll back: {verdict.failure_class} is a rollback trigger in the "
+            f"{run.settings.phase} phase (--rollback-on)"
+        )
     failure = verdict.failure_class
     if failure is not None:
         lines.append(f"  what broke : {failure.info.title}")

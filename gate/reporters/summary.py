@@ -47,7 +47,7 @@ def verdict_line(target: TargetReport) -> str:
     env = cell(target.config.environment, 60)
     if not verdict.passed:
         return (
-            f"## ❌ Smoke gate: hold ({env}), failure class `{verdict.failure_class}` "
+            f"## ❌ Smoke gate: {verdict.decision} ({env}), failure class `{verdict.failure_class}` "
             f"in check `{verdict.failed_check}`"
         )
     if verdict.warnings:
@@ -66,6 +66,18 @@ def _checks_table(results: tuple[CheckResult, ...]) -> list[str]:
         duration = "—" if result.status is Status.SKIP else f"{result.duration_ms:.0f} ms"
         rows.append(f"| {result.id} | {_ICON[result.status]} | {duration} | {cell(detail)} |")
     return rows
+
+
+def _rollback_plan(settings: RunSettings) -> list[str]:
+    """The pre-flight items, where the on-call engineer finds them: on the job page."""
+    preflight = settings.preflight
+    if not preflight.given and not preflight.required:
+        return []
+    lines = ["### Rollback plan", "", "| item | value |", "|---|---|"]
+    lines += [f"| {label} | {cell(value)} |" for label, value in preflight.given]
+    if preflight.missing:
+        lines.append(f"| **missing** | {cell(', '.join(preflight.missing))} |")
+    return [*lines, ""]
 
 
 def _decision_record(target: TargetReport, settings: RunSettings) -> list[str]:
@@ -115,7 +127,24 @@ def render_target(target: TargetReport, settings: RunSettings) -> str:
             note += " **These ran against production.**"
         lines += [f"> {note}", ""]
     if settings.phase == "rollback":
-        lines += ["> Rollback verification: the same smoke test, run again against the rolled-back path.", ""]
+        if verdict.passed:
+            lines += [
+                "> Rollback verification passed: the same smoke test, against the rolled-back path.",
+                "",
+            ]
+        else:
+            lines += [
+                "> **The rollback did not restore service**: the same smoke test fails against the "
+                "rolled-back path too. Escalate.",
+                "",
+            ]
+    elif verdict.decision == "rollback":
+        lines += [
+            f"> **Roll back**: `{verdict.failure_class}` is a rollback trigger in the {cell(settings.phase)} "
+            "phase (--rollback-on).",
+            "",
+        ]
+    lines += _rollback_plan(settings)
     lines += _decision_record(target, settings)
     lines.append("")
     return "\n".join(lines) + "\n"
@@ -125,9 +154,12 @@ def _run_heading(run: RunReport) -> str:
     count = len(run.targets)
     failing = [t.name or "" for t in run.targets if not t.verdict.passed]
     if failing:
-        return f"## ❌ Smoke gate: hold, {len(failing)} of {count} targets failed ({', '.join(failing)})"
+        decision = run.verdict.decision
+        return (
+            f"## ❌ Smoke gate: {decision}, {len(failing)} of {count} targets failed ({', '.join(failing)})"
+        )
     if not run.verdict.passed:
-        return f"## ❌ Smoke gate: hold, failure class `{run.verdict.failure_class}`"
+        return f"## ❌ Smoke gate: {run.verdict.decision}, failure class `{run.verdict.failure_class}`"
     return f"## ✅ Smoke gate: proceed, all {count} targets passed"
 
 

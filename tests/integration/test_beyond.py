@@ -57,9 +57,22 @@ def test_negative_note_in_summary_names_production(sim, gate, tmp_path):
         "invalid-key",
         "--summary",
         str(summary),
+        "--environment",
+        "production",
     ).expect_exit(0)
     text = summary.read_text(encoding="utf-8")
     assert "run them in staging or scheduled jobs" in text and "These ran against production" in text
+
+
+def test_a_run_nobody_labelled_is_not_called_production(sim, gate, tmp_path):
+    """The environment defaults to 'unspecified' (GitLab's CI_ENVIRONMENT_NAME when set), never production."""
+    summary = tmp_path / "s.md"
+    args = ["--base-url", sim.url_for("ok"), *AUTH, "--samples", "1", "--negative", "invalid-key"]
+    run = gate(*args, "--summary", str(summary)).expect_exit(0)
+    assert run.report["environment"] == "unspecified"
+    assert "production" not in summary.read_text(encoding="utf-8")
+    run = gate(*args, env={"CI_ENVIRONMENT_NAME": "review/feature-x"}).expect_exit(0)
+    assert run.report["environment"] == "review/feature-x"
 
 
 # --- streaming ---

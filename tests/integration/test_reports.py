@@ -101,9 +101,9 @@ def test_summary_is_appended_never_overwritten(sim, gate, tmp_path):
 @pytest.mark.parametrize(
     ("scenario", "first_line"),
     [
-        ("ok", "## ✅ Smoke gate: proceed (production)"),
-        ("rerouted_model", "## ⚠️ Smoke gate: proceed with 1 warning(s) (production)"),
-        ("auth", "## ❌ Smoke gate: hold (production), failure class `auth` in check `completion`"),
+        ("ok", "## ✅ Smoke gate: proceed (unspecified)"),
+        ("rerouted_model", "## ⚠️ Smoke gate: proceed with 1 warning(s) (unspecified)"),
+        ("auth", "## ❌ Smoke gate: hold (unspecified), failure class `auth` in check `completion`"),
     ],
 )
 def test_summary_starts_with_the_verdict(sim, gate, tmp_path, scenario, first_line):

@@ -121,4 +121,4 @@ def test_sim_scheme_supplies_key_and_model():
 
 
 def test_blank_environment_falls_back():
-    assert _resolve({}, {"COMETAPI_ENVIRONMENT": "  "}).environment == "production"
+    assert _resolve({}, {"COMETAPI_ENVIRONMENT": "  "}).environment == "unspecified"

@@ -16,7 +16,7 @@ from gate.results import CheckResult, Latency, Status, Tokens
 
 EXPECTED = Path(__file__).parent / "expected"
 T0 = dt.datetime(2026, 11, 28, 3, 0, 0, tzinfo=dt.UTC)
-SETTINGS = RunSettings(phase="canary", change_id="CHG-1", deployment_version="v2")
+SETTINGS = RunSettings(phase="pre-deploy", change_id="CHG-1", deployment_version="v2")
 
 
 def config(**flags: object):
@@ -69,7 +69,7 @@ FAILING = (
 
 
 def target(results: tuple[CheckResult, ...], name: str | None = None) -> TargetReport:
-    report = target_report(name, config(), results, T0, SETTINGS.mode)
+    report = target_report(name, config(), results, T0, SETTINGS.policy)
     return replace(report, completed_at=T0 + dt.timedelta(seconds=1))
 
 
@@ -142,7 +142,7 @@ def test_json_of_a_failure():
     }
     assert body["latency_ms"] is None and body["request_ids"] == ["20261128030000abc"]
     assert body["decision_record"] == {
-        "phase": "canary",
+        "phase": "pre-deploy",
         "change_id": "CHG-1",
         "environment": "staging",
         "deployment_version": "v2",
@@ -156,6 +156,21 @@ def test_json_of_a_failure():
         "tokens_spent": "0",
         "started": "2026-11-28T03:00:00+00:00",
         "completed": "2026-11-28T03:00:01+00:00",
+        "rollback_test_result": "not run (phase pre-deploy)",
+        "reviewer": None,
+        "docs_checked": None,
+        "endpoint_reference_checked": None,
+        "secret_version": None,
+        "preflight_missing": (
+            "change owner, rollback owner, previous known-good deployment version, previous known-good "
+            "configuration version, previous known-good model, previous known-good request template, "
+            "feature flag, feature flag rollback value, traffic router control, dashboard, communication "
+            "channel, escalation path"
+        ),
+        "run_url": None,
+        "actor": None,
+        "ref": None,
+        "notes": None,
         "decision": "hold",
     }
     assert [c["id"] for c in body["checks"]] == ["config", "completion", "output"]
@@ -230,3 +245,30 @@ def test_the_failing_checks_specific_next_step_and_request_id_are_quoted():
     assert outputs(report)["request-id"] == "gw-last-attempt"
     assert json_report.build(report)["next_step"].startswith("This key is not allowed this model")
     assert "Quote request id `gw-last-attempt` to support." in summary.render(report)
+
+
+def test_a_rollback_trigger_after_a_canary_step_up_decides_rollback():
+    canary = replace(SETTINGS, phase="canary")
+    report = run(target(FAILING), settings=canary)
+    assert report.verdict.decision == "rollback" and int(report.verdict.exit_code) == 1
+    footer = console.footer(report)
+    assert footer[1] == "RESULT: FAIL: rollback. Failure class: auth (check 'completion')"
+    assert (
+        "  decision   : roll back: auth is a rollback trigger in the canary phase (--rollback-on)" in footer
+    )
+    assert outputs(report)["decision"] == "rollback"
+    assert "**Roll back**" in summary.render(report)
+    # a class that is not a trigger holds
+    not_a_trigger = replace(canary, rollback_on=frozenset({FailureClass.CONTRACT}))
+    assert run(target(FAILING), settings=not_a_trigger).verdict.decision == "hold"
+
+
+def test_a_failed_rollback_verification_says_so_loudly():
+    rollback = replace(SETTINGS, phase="rollback")
+    failing = run(target(FAILING), settings=rollback)
+    assert failing.verdict.decision == "hold"
+    assert any("THE ROLLBACK DID NOT RESTORE SERVICE" in line for line in console.footer(failing))
+    record = json_report.build(failing)["decision_record"]
+    assert record["rollback_test_result"] == "FAIL: the rollback did not restore service"
+    passing = json_report.build(run(target(PASSING), settings=rollback))["decision_record"]
+    assert passing["rollback_test_result"] == "pass: the rolled-back path serves"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gate.failures import ExitCode, FailureClass
 from gate.results import CheckResult, Status, failed, passed, skipped
-from gate.verdict import decide
+from gate.verdict import Policy, decide
 
 
 def test_all_pass_proceeds():
@@ -34,5 +34,5 @@ def test_first_failure_names_the_class():
 def test_transient_failure_exits_3_and_report_mode_exits_0():
     results = [failed("completion", FailureClass.UPSTREAM, "502")]
     assert decide(results).exit_code is ExitCode.TRANSIENT
-    report = decide(results, mode="report")
+    report = decide(results, Policy(mode="report"))
     assert report.exit_code is ExitCode.PASSED and report.result == "fail"

@@ -1,0 +1,110 @@
+"""The run-wide settings: where the reports go, the mode, and the runbook's inputs (decision record,
+pre-flight checklist, rollback triggers). One value for the whole run, never set per target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gate.failures import FailureClass
+from gate.inputs import ConfigError, option_values
+from gate.options import OPTIONS
+from gate.runbook import (
+    PREFLIGHT_ITEMS,
+    Preflight,
+    PreflightFileError,
+    RecordInputs,
+    ci_context,
+    load_preflight,
+)
+from gate.verdict import Policy
+
+DEFAULT_ROLLBACK_ON = frozenset(
+    {FailureClass.AUTH, FailureClass.REQUEST, FailureClass.ENDPOINT, FailureClass.CONTRACT, FailureClass.LEAK}
+)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    json: Path | None = None
+    junit: Path | None = None
+    summary: Path | None = None
+    mode: str = "enforce"
+    phase: str | None = None
+    change_id: str | None = None
+    deployment_version: str | None = None
+    config_version: str | None = None
+    targets: Path | None = None
+    rollback_on: frozenset[FailureClass] = DEFAULT_ROLLBACK_ON
+    record: RecordInputs = field(default_factory=RecordInputs)
+    preflight: Preflight = field(default_factory=Preflight)
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(self.mode, self.phase, self.rollback_on)
+
+
+def resolve_settings(
+    flags: Mapping[str, object], env: Mapping[str, str], *, lenient: bool = False
+) -> RunSettings:
+    values, sources = option_values([s for s in OPTIONS if s.run_wide], flags, env, lenient=lenient)
+    if not values["deployment_version"]:
+        values["deployment_version"] = next(
+            (env[v] for v in ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT") if env.get(v)), None
+        )
+    if values["summary"] is None and env.get("GITHUB_STEP_SUMMARY"):
+        values["summary"] = Path(env["GITHUB_STEP_SUMMARY"])
+    run_url, actor, ref = ci_context(env)
+    record = RecordInputs(
+        values.pop("reviewer"),
+        values.pop("docs_checked"),
+        values.pop("endpoint_reference_checked"),
+        values.pop("secret_version"),
+        values.pop("notes"),
+        run_url,
+        actor,
+        ref,
+    )
+    rollback_on = _classes(values.pop("rollback_on"), sources["rollback_on"], lenient)
+    preflight = _preflight(values, sources, lenient)
+    return RunSettings(**values, rollback_on=rollback_on, record=record, preflight=preflight)
+
+
+def _classes(text: str, source: str, lenient: bool) -> frozenset[FailureClass]:
+    names = [n.strip().lower() for n in str(text or "").split(",") if n.strip()]
+    known = {c.value for c in FailureClass}
+    unknown = [n for n in names if n not in known]
+    if unknown and not lenient:
+        raise ConfigError(
+            "rollback-on",
+            f"unknown class(es): {', '.join(unknown)}",
+            f"use classes from: {', '.join(sorted(known))}",
+            source,
+        )
+    return frozenset(FailureClass(n) for n in names if n in known) if names else DEFAULT_ROLLBACK_ON
+
+
+def _preflight(values: dict[str, object], sources: Mapping[str, str], lenient: bool) -> Preflight:
+    path = values.pop("preflight")
+    required = bool(values.pop("require_preflight"))
+    items: dict[str, str] = {}
+    if isinstance(path, Path):
+        try:
+            items.update(load_preflight(path))
+        except PreflightFileError as exc:
+            if not lenient:
+                raise ConfigError("preflight", exc.problem, exc.fix, sources["preflight"]) from None
+    for item in PREFLIGHT_ITEMS:
+        value = values.pop(item.key.replace("-", "_"))
+        if value:
+            items[item.key] = str(value)
+    preflight = Preflight(items, path if isinstance(path, Path) else None, required)
+    if required and preflight.missing and not lenient:
+        raise ConfigError(
+            "require-preflight",
+            f"the pre-flight checklist misses: {', '.join(preflight.missing)}",
+            "fill them in the --preflight file or pass them as options (see README, Runbook mapping)",
+            sources["require_preflight"],
+        )
+    return preflight
