@@ -61,7 +61,14 @@ def run_target(
         ca_bundle = str(config.ca_bundle) if config.ca_bundle else None
         session = new_session(pool_size=min(max(config.samples - 1, 1), MAX_WORKERS), ca_bundle=ca_bundle)
         try:
-            ctx = RunContext(config=live, session=session, env=env, rng=rng)
+            ctx = RunContext(
+                config=live,
+                session=session,
+                env=env,
+                rng=rng,
+                progress=lambda line: emit(f"      {line}"),
+                preflight=settings.preflight,
+            )
             preparing = contract.prepare()  # ~40 ms of import and compile, overlapped with the first request
             results = run_checks(ctx, on_result=lambda r: emit(*console.check_line(redact(r))))
             preparing.join()
@@ -134,6 +141,7 @@ def execute(
     if github is not None:
         title = "targets" if several else run.targets[0].config.environment
         github.group(f"cometapi-smoke-gate: {title}")
+    out.emit(*(f"warning: {notice}" for notice in run.settings.notices))
     started = dt.datetime.now(dt.UTC)
     try:
         if several:

@@ -13,9 +13,11 @@ class BaselineError(ValueError):
 
 def load_baseline(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BaselineError(f"cannot read {path}: {exc.strerror or exc}") from None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, a NUL in the path
+        raise BaselineError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        data = json.loads(text)
     except (ValueError, RecursionError):
         raise BaselineError(f"{path} is not JSON") from None
     if (

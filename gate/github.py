@@ -78,6 +78,11 @@ class GitHubActions:
             self._command(
                 f"::error title={escape_property(self._safe(title))}::{escape_data(self._safe(message))}"
             )
+        for notice in run.settings.notices:
+            title = "smoke gate: configuration"
+            self._command(
+                f"::warning title={escape_property(self._safe(title))}::{escape_data(self._safe(notice))}"
+            )
         for target in run.targets:
             where = f"{target.name}/" if target.name else ""
             for check, text in target.warnings:

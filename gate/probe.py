@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -69,6 +71,11 @@ class Exchange:
     hint: str | None = None
     param: str | None = None
     shape: RequestShape | None = None  # the request fields it was sent with
+    total_ms: float | None = None  # every attempt and every wait between them
+
+    @property
+    def waited_s(self) -> float:
+        return sum(a.waited_s for a in self.attempts)
 
     @property
     def ok(self) -> bool:
@@ -178,9 +185,12 @@ def exchange(
     retry: bool = True,
     rng: random.Random | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    progress: Progress | None = None,
+    label: str = "request",
 ) -> Exchange:
     """Send one chat completion with retries for transient classes (or when the server says
-    `x-should-retry: true`; never when it says false), inside the retry budget."""
+    `x-should-retry: true`; never when it says false), inside the retry budget. `progress` hears of each
+    retry scheduled and, every HEARTBEAT_S, of a request still waiting."""
     policy = RetryPolicy(config.retries if retry else 0, config.retry_budget, config.max_retry_after)
     rng = rng or random.Random()
     shape = shape or shape_for(config)
@@ -192,7 +202,8 @@ def exchange(
         number = len(attempts) + 1
         remaining = policy.budget_s - (time.monotonic() - started)
         timeout = max(min(config.timeout, remaining), 0.05)
-        judged = _attempt(config, session, api_key, body, timeout)
+        with _heartbeat(progress, f"{label} attempt {number}", timeout):
+            judged = _attempt(config, session, api_key, body, timeout)
         attempts.append(
             Attempt(
                 number,
@@ -203,7 +214,7 @@ def exchange(
                 judged.ids.primary,
             )
         )
-        final = _exchange(judged, attempts, shape)
+        final = replace(_exchange(judged, attempts, shape), total_ms=(time.monotonic() - started) * 1000)
         if judged.failure is None or number > policy.retries or not _retryable(judged):
             return final
         waited = policy.delay(number, judged.retry_after, rng)
@@ -212,7 +223,41 @@ def exchange(
             return replace(
                 final, message=f"{final.message} (retry budget of {policy.budget_s:g} s exhausted)"
             )
+        if progress is not None:
+            status = f", HTTP {judged.http_status}" if judged.http_status else ""
+            progress(
+                f"retry      : {label} attempt {number} of {policy.retries + 1} failed "
+                f"({judged.failure}{status}); next attempt in {waited:.1f} s"
+            )
         sleep(waited)
+
+
+Progress = Callable[[str], None]
+HEARTBEAT_S = 5.0
+
+
+@contextmanager
+def _heartbeat(progress: Progress | None, label: str, deadline: float) -> Iterator[None]:
+    """A line every HEARTBEAT_S while one request is still waiting (silence looks like a hang)."""
+    if progress is None or deadline <= HEARTBEAT_S:
+        yield
+        return
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_S):
+            progress(
+                f"waiting    : {label}, {time.monotonic() - started:.0f} s of the {deadline:g} s deadline"
+            )
+
+    thread = threading.Thread(target=beat, name="heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(1.0)
 
 
 def _retryable(judged: Judged) -> bool:

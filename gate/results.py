@@ -25,9 +25,26 @@ class Latency:
     p50: float
     p95: float
     max: float
+    # the same requests measured from the first attempt to the answer, retries and waits included; set only
+    # when some request needed a retry (the figures above are of the successful attempt alone)
+    with_retries: Latency | None = None
 
-    def as_dict(self) -> dict[str, float]:
-        return {"p50": self.p50, "p95": self.p95, "max": self.max}
+    def text(self) -> str:
+        text = f"p50 {self.p50:.0f} ms, p95 {self.p95:.0f} ms, max {self.max:.0f} ms"
+        if self.with_retries is not None:
+            again = self.with_retries
+            text += (
+                f" per successful attempt; with retries and waits p50 {again.p50:.0f}, p95 {again.p95:.0f}, "
+                f"max {again.max:.0f} ms"
+            )
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        figures: dict[str, object] = {"p50": self.p50, "p95": self.p95, "max": self.max}
+        if self.with_retries is not None:
+            figures["basis"] = "successful attempts only"
+            figures["with_retries"] = self.with_retries.as_dict()
+        return figures
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def load_preflight(path: Path) -> dict[str, str]:
     """The file's items (TOML, or YAML for .yml/.yaml), keys checked, values as strings."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, a NUL in the path
         raise PreflightFileError(
             f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", "check the path"
         ) from None
@@ -83,6 +83,7 @@ class Preflight:
     items: Mapping[str, str] = field(default_factory=dict)
     file: Path | None = None
     required: bool = False
+    wanted: bool = False  # checked this run: a file or an item was given, or the phase needs a rollback plan
 
     def value(self, key: str) -> str:
         return self.items.get(key, "")

@@ -38,8 +38,12 @@ def config_result(ctx: RunContext) -> CheckResult:
 def plan(ctx: RunContext) -> list[PlannedCheck]:
     """The ordered checks this config asks for (DESIGN order); opt-in checks only when asked."""
     config = ctx.config
-    checks = [
-        PlannedCheck("config", config_result),
+    checks = [PlannedCheck("config", config_result)]
+    if ctx.preflight is not None and ctx.preflight.wanted:
+        from gate.checks.preflight import check_preflight
+
+        checks.append(PlannedCheck("preflight", check_preflight))
+    checks += [
         PlannedCheck("dns", check_dns),
         PlannedCheck("tls", check_tls),
         PlannedCheck("completion", check_completion),

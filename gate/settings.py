@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.failures import FailureClass
-from gate.inputs import ConfigError, option_values
+from gate.inputs import ConfigError, option_values, raw_value
 from gate.options import OPTIONS
 from gate.runbook import (
     PREFLIGHT_ITEMS,
@@ -39,6 +39,7 @@ class RunSettings:
     rollback_on: frozenset[FailureClass] = DEFAULT_ROLLBACK_ON
     record: RecordInputs = field(default_factory=RecordInputs)
     preflight: Preflight = field(default_factory=Preflight)
+    notices: tuple[str, ...] = ()  # warnings about the configuration itself (shadowed variables)
 
     @property
     def policy(self) -> Policy:
@@ -68,7 +69,30 @@ def resolve_settings(
     )
     rollback_on = _classes(values.pop("rollback_on"), sources["rollback_on"], lenient)
     preflight = _preflight(values, sources, lenient)
-    return RunSettings(**values, rollback_on=rollback_on, record=record, preflight=preflight)
+    notices = tuple(shadowed(flags, env))
+    return RunSettings(**values, rollback_on=rollback_on, record=record, preflight=preflight, notices=notices)
+
+
+def shadowed(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
+    """On GitHub, the runner sets INPUT_<NAME> for every action input that has a default, so a job-level
+    COMETAPI_* / GATE_* variable for the same option is silently ignored. Say so, naming both."""
+    if env.get("GITHUB_ACTIONS") != "true":
+        return []
+    notices = []
+    for spec in OPTIONS:
+        _, source = raw_value(spec, flags, env)
+        if source != spec.input_var:
+            continue
+        for var in spec.env:
+            other = env.get(var, "").strip()
+            if other and other != env[spec.input_var].strip():
+                shown = "" if spec.secret else f"='{env[spec.input_var].strip()}'"
+                theirs = "" if spec.secret else f"='{other}'"
+                notices.append(
+                    f"{spec.input_var}{shown} (the action's input, set to its default when `with:` does not "
+                    f"set it) shadows {var}{theirs}: pass the value as `with: {spec.name}:` instead"
+                )
+    return notices
 
 
 def _classes(text: str, source: str, lenient: bool) -> frozenset[FailureClass]:
@@ -99,7 +123,8 @@ def _preflight(values: dict[str, object], sources: Mapping[str, str], lenient: b
         value = values.pop(item.key.replace("-", "_"))
         if value:
             items[item.key] = str(value)
-    preflight = Preflight(items, path if isinstance(path, Path) else None, required)
+    wanted = bool(path or items or required) or values.get("phase") in ("canary", "post-deploy", "rollback")
+    preflight = Preflight(items, path if isinstance(path, Path) else None, required, wanted)
     if required and preflight.missing and not lenient:
         raise ConfigError(
             "require-preflight",

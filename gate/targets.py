@@ -42,8 +42,9 @@ def read_targets(
     """(name, option values by dest) per target, each key handed to `register` as soon as it is read."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TargetsFileError(f"cannot read {path}: {exc.strerror or exc}", "check the path") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        problem = f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
+        raise TargetsFileError(problem, "check the path") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise TargetsFileError(f"{path} is not valid TOML ({exc})", "fix the file") from None
     defaults = document.get("defaults", {})

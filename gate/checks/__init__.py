@@ -15,6 +15,7 @@ from gate.config import GateConfig
 from gate.families import RequestShape
 from gate.probe import Exchange
 from gate.results import CheckResult
+from gate.runbook import Preflight
 
 Resolver = Callable[..., list[Any]]
 
@@ -42,6 +43,8 @@ class RunContext:
     sleep: Callable[[float], None] = time.sleep
     resolver: Resolver = socket.getaddrinfo
     state: RunState = field(default_factory=RunState)
+    progress: Callable[[str], None] = lambda _line: None  # retries scheduled, heartbeats: shown as they come
+    preflight: Preflight | None = None  # the run's pre-flight checklist (run-wide)
 
 
 def elapsed_ms(started: float) -> float:

@@ -6,7 +6,8 @@ Shared by completion, output, samples, stream and the negative tests.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gate.config import GateConfig
@@ -83,6 +84,23 @@ def response_warnings(config: GateConfig, ex: Exchange) -> tuple[str, ...]:
             "JavaScript's JSON.parse and strict parsers reject this body"
         )
     return tuple(warnings)
+
+
+def retry_warning(what: str, exchanges: Sequence[Exchange]) -> tuple[FailureClass, str] | None:
+    """A success that needed retries passes, but says so: how many attempts, which classes were seen and
+    how long the gate waited (a flaky service must not look clean)."""
+    retried = [ex for ex in exchanges if ex.retried]
+    if not retried:
+        return None
+    seen = Counter(a.failure_class for ex in retried for a in ex.attempts if a.failure_class is not None)
+    classes = ", ".join(f"{cls} x{n}" for cls, n in seen.most_common())
+    attempts = sum(len(ex.attempts) for ex in retried)
+    waited = sum(ex.waited_s for ex in retried)
+    first = seen.most_common(1)[0][0] if seen else FailureClass.UPSTREAM
+    return first, (
+        f"{what} needed retries: {attempts} attempts for {len(retried)} request(s), classes seen: {classes}; "
+        f"{waited:.1f} s spent waiting between attempts"
+    )
 
 
 def assert_output(config: GateConfig, ex: Exchange) -> tuple[FailureClass | None, str]:

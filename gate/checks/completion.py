@@ -8,9 +8,10 @@ once per field, and pass with a warning: the application's own request must not 
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from gate.checks import RunContext, elapsed_ms
-from gate.checks.answer import assert_output, exchange_details, response_warnings
+from gate.checks.answer import assert_output, exchange_details, response_warnings, retry_warning
 from gate.failures import FailureClass
 from gate.families import adapt, rejected_parameter, shape_for
 from gate.probe import Exchange, exchange
@@ -25,7 +26,8 @@ def _attempts_note(ex: Exchange) -> str:
 def check_completion(ctx: RunContext) -> CheckResult:
     started = time.monotonic()
     shape = shape_for(ctx.config)
-    ex = exchange(ctx.config, ctx.session, shape=shape, rng=ctx.rng, sleep=ctx.sleep)
+    send = partial(exchange, ctx.config, ctx.session, rng=ctx.rng, sleep=ctx.sleep, progress=ctx.progress)
+    ex = send(shape=shape, label="completion")
     earlier_ids: list[str] = []
     while not ex.ok and ex.failure is FailureClass.REQUEST and ex.http_status == 400:
         adapted = adapt(shape, rejected_parameter(ex.param, ex.message))
@@ -33,7 +35,7 @@ def check_completion(ctx: RunContext) -> CheckResult:
             break
         earlier_ids += ex.request_ids
         shape = adapted
-        ex = exchange(ctx.config, ctx.session, shape=shape, rng=ctx.rng, sleep=ctx.sleep)
+        ex = send(shape=shape, label="completion (adapted)")
     ctx.state.first_exchange = ex
     ctx.state.request_shape = shape
     details = exchange_details(ex)
@@ -53,6 +55,10 @@ def check_completion(ctx: RunContext) -> CheckResult:
         )
     warnings = list(response_warnings(ctx.config, ex))
     warning_class = FailureClass.CONTRACT
+    flaky = retry_warning("the completion request", [ex])
+    if flaky is not None:
+        warnings.insert(0, flaky[1])
+        warning_class = flaky[0]
     if shape.adapted:
         warnings.insert(
             0,

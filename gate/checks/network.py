@@ -7,6 +7,7 @@ import ipaddress
 import socket
 import ssl
 import time
+from dataclasses import replace
 
 import requests
 
@@ -37,7 +38,21 @@ def check_dns(ctx: RunContext) -> CheckResult:
     started = time.monotonic()
     try:
         infos = ctx.resolver(host, ctx.config.port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError) as exc:
+    except socket.gaierror as exc:
+        if exc.errno == socket.EAI_AGAIN:  # the resolver did not answer: not a wrong name
+            return replace(
+                failed(
+                    "dns",
+                    FailureClass.DNS,
+                    f"temporary resolver failure for {host} (EAI_AGAIN): the runner's DNS did not answer",
+                    elapsed_ms(started),
+                ),
+                retryable=True,
+                hint="The runner's resolver did not answer (a temporary failure, exit 3): retry the job; if "
+                "it persists, check the runner's DNS servers and egress.",
+            )
+        return failed("dns", FailureClass.DNS, f"{host} does not resolve: {exc}", elapsed_ms(started))
+    except (UnicodeError, OSError) as exc:
         return failed("dns", FailureClass.DNS, f"{host} does not resolve: {exc}", elapsed_ms(started))
     addresses = sorted({info[4][0] for info in infos})
     return passed(

@@ -7,9 +7,10 @@ import random
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from gate.checks import RunContext, elapsed_ms
-from gate.checks.answer import assert_output
+from gate.checks.answer import assert_output, retry_warning
 from gate.failures import FailureClass
 from gate.probe import Exchange, exchange
 from gate.results import CheckResult, Latency, Status, Tokens
@@ -39,52 +40,58 @@ def check_samples(ctx: RunContext) -> CheckResult:
     extra = config.samples - 1
     seeds = [ctx.rng.random() for _ in range(extra)]
     others: list[Exchange] = []
+
+    def sample(item: tuple[int, float]) -> Exchange:
+        number, seed = item
+        rng = random.Random(seed)
+        shape = ctx.state.request_shape
+        return exchange(
+            config,
+            ctx.session,
+            shape=shape,
+            rng=rng,
+            sleep=ctx.sleep,
+            progress=ctx.progress,
+            label=f"sample {number}",
+        )
+
     if extra:
         with ThreadPoolExecutor(max_workers=min(extra, MAX_WORKERS), thread_name_prefix="sample") as pool:
-            others = list(
-                pool.map(
-                    lambda seed: exchange(
-                        config,
-                        ctx.session,
-                        shape=ctx.state.request_shape,
-                        rng=random.Random(seed),
-                        sleep=ctx.sleep,
-                    ),
-                    seeds,
-                )
-            )
+            others = list(pool.map(sample, enumerate(seeds, start=2)))
     exchanges = [first, *others]
-    latencies = [ex.latency_ms for ex in exchanges if ex.ok and ex.latency_ms is not None]
-    summary = latency_summary(latencies)
+    ok = [ex for ex in exchanges if ex.ok]
+    summary = latency_summary([ex.latency_ms for ex in ok if ex.latency_ms is not None])
+    with_retries = latency_summary([ex.total_ms for ex in ok if ex.total_ms is not None])
+    if summary is not None and with_retries is not None and any(ex.retried for ex in ok):
+        summary = replace(summary, with_retries=with_retries)
     request_ids = tuple(dict.fromkeys(rid for ex in exchanges for rid in ex.request_ids))
     tokens = sum((Tokens.of(ex.usage) for ex in others), Tokens())  # the first is the completion check's
-    succeeded = 0
-    first_failure: tuple[FailureClass, str] | None = None
+    failures: list[tuple[FailureClass, str]] = []
     for number, ex in enumerate(exchanges, start=1):
         failure, message = (ex.failure, ex.message) if not ex.ok else assert_output(config, ex)
-        if failure is None:
-            succeeded += 1
-        elif first_failure is None:
-            first_failure = (failure, f"sample {number}: {message}")
+        if failure is not None:
+            failures.append((failure, f"sample {number}: {message}"))
+    succeeded = len(exchanges) - len(failures)
+    rate = succeeded / len(exchanges)
     details = {
         "samples": len(exchanges),
         "succeeded": succeeded,
+        "success_rate": round(rate, 4),
+        "min_success_rate": config.min_success_rate,
         "latency_ms": summary.as_dict() if summary else None,
         "retries": sum(ex.retried for ex in exchanges),
     }
-    rate = f"{succeeded}/{len(exchanges)} succeeded"
-    timing = (
-        f"p50 {summary.p50:.0f} ms, p95 {summary.p95:.0f} ms, max {summary.max:.0f} ms"
-        if summary
-        else "no latency"
-    )
+    counts = f"{succeeded}/{len(exchanges)} succeeded"
+    timing = summary.text() if summary else "no latency"
+    warnings: list[str] = []
+    warning_class: FailureClass | None = None
+    flaky = retry_warning("samples", exchanges[1:])
+    if flaky is not None:
+        warning_class, text = flaky
+        warnings.append(text)
 
     def result(
-        status: Status,
-        message: str,
-        failure: FailureClass | None = None,
-        warnings: tuple[str, ...] = (),
-        warning_class: FailureClass | None = None,
+        status: Status, message: str, failure: FailureClass | None = None, cls: FailureClass | None = None
     ) -> CheckResult:
         return CheckResult(
             "samples",
@@ -93,16 +100,26 @@ def check_samples(ctx: RunContext) -> CheckResult:
             elapsed_ms(started),
             failure,
             details,
-            warnings,
-            warning_class,
+            tuple(warnings),
+            cls or warning_class,
             latency=summary,
             request_ids=request_ids,
             tokens=tokens,
         )
 
-    if first_failure is not None:
-        failure, message = first_failure
-        return result(Status.FAIL, f"{rate}; {message}", failure)
+    if failures and rate < config.min_success_rate:
+        failure, message = failures[0]
+        threshold = (
+            f" (under --min-success-rate {config.min_success_rate:g})" if config.min_success_rate < 1 else ""
+        )
+        return result(Status.FAIL, f"{counts}{threshold}; {message}", failure)
+    if failures:
+        warnings.insert(
+            0,
+            f"{len(failures)} of {len(exchanges)} samples failed, accepted by --min-success-rate "
+            f"{config.min_success_rate:g}; first: {failures[0][1]}",
+        )
+        warning_class = failures[0][0]
     if config.max_latency_ms is not None and summary and summary.p95 > config.max_latency_ms:
         return result(
             Status.FAIL,
@@ -110,6 +127,8 @@ def check_samples(ctx: RunContext) -> CheckResult:
             FailureClass.LATENCY,
         )
     if config.warn_latency_ms is not None and summary and summary.p95 > config.warn_latency_ms:
-        warning = f"p95 latency {summary.p95:.0f} ms is over --warn-latency-ms {config.warn_latency_ms:g}"
-        return result(Status.WARN, f"{rate}; {timing}", None, (warning,), FailureClass.LATENCY)
-    return result(Status.PASS, f"{rate}; {timing}")
+        warnings.append(
+            f"p95 latency {summary.p95:.0f} ms is over --warn-latency-ms {config.warn_latency_ms:g}"
+        )
+        warning_class = warning_class or FailureClass.LATENCY
+    return result(Status.WARN if warnings else Status.PASS, f"{counts}; {timing}")

@@ -44,7 +44,18 @@ def header(config: GateConfig) -> list[str]:
         f"  samples     : {config.samples}"
         + (f", p95 budget {config.max_latency_ms:g} ms" if config.max_latency_ms else ""),
         f"  condition   : assistant text {config.expect_mode} '{one_line(config.expect, 60)}'",
+        f"  set by      : {_sources(config)}",
     ]
+
+
+def _sources(config: GateConfig) -> str:
+    """Where every value came from: the options not at their default, each with its source."""
+    given = [
+        f"{name.replace('_', '-')} ({source})"
+        for name, source in (config.sources or {}).items()
+        if not source.startswith("default")
+    ]
+    return ", ".join(given) + "; the rest are defaults" if given else "defaults only"
 
 
 def check_line(result: CheckResult) -> list[str]:
@@ -58,7 +69,7 @@ def check_line(result: CheckResult) -> list[str]:
 
 def _latency(target: TargetReport) -> str | None:
     lat = target.latency
-    return f"p50 {lat.p50:.0f} ms, p95 {lat.p95:.0f} ms, max {lat.max:.0f} ms" if lat else None
+    return lat.text() if lat else None
 
 
 def target_status(target: TargetReport) -> str:

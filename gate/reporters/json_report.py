@@ -73,6 +73,7 @@ def build_target(target: TargetReport, settings: RunSettings) -> dict[str, Any]:
             field.key: value for field, value in decision_record(Record(settings, target, target.verdict))
         },
         "config": public_config(target.config, settings),
+        "notices": list(settings.notices),
     }
 
 
@@ -106,6 +107,7 @@ def build(run: RunReport) -> dict[str, Any]:
         ]
         + [_check(r) for r in run.run_results],
         "targets": [{"name": name, **body} for name, body in targets],
+        "notices": list(run.settings.notices),
     }
 
 

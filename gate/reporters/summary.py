@@ -100,7 +100,7 @@ def render_target(target: TargetReport, settings: RunSettings) -> str:
     lines.append("")
     if target.latency:
         lat = target.latency
-        lines += [f"**Latency**: p50 {lat.p50:.0f} ms · p95 {lat.p95:.0f} ms · max {lat.max:.0f} ms", ""]
+        lines += [f"**Latency**: {cell(lat.text())}", ""]
     if target.request_ids:
         lines += ["**Request ids**: " + ", ".join(code(r) for r in target.request_ids[:10]), ""]
     if target.tokens.total:
@@ -144,6 +144,10 @@ def render_target(target: TargetReport, settings: RunSettings) -> str:
             "phase (--rollback-on).",
             "",
         ]
+    if settings.notices:
+        lines += ["### Configuration notices", ""]
+        lines += [f"- {cell(notice, 600)}" for notice in settings.notices]
+        lines.append("")
     lines += _rollback_plan(settings)
     lines += _decision_record(target, settings)
     lines.append("")

@@ -205,6 +205,15 @@ def counted(failures: Callable[[Exchange], int], fail: Behaviour) -> Behaviour:
     return behaviour
 
 
+def nth_fails(n: int, fail: Behaviour) -> Behaviour:
+    """Only the n-th request to the scenario fails (a flaky sample among good ones), every other is ok."""
+
+    def behaviour(ex: Exchange) -> None:
+        (fail if ex.state.bump(ex.scenario) == n else ok)(ex)
+
+    return behaviour
+
+
 def bad_model(ex: Exchange) -> None:
     """404 ``model_not_found`` for any chat request; the models list lacks the configured model."""
     if ex.endpoint == "models":

@@ -83,6 +83,11 @@ _TABLE = [
         b.fixed_error(402, "Insufficient account balance", "insufficient_quota"),
     ),
     Scenario(
+        "one_sample_fails",
+        "Only the second request 500s (one bad sample among good ones), every other is ok",
+        b.nth_fails(2, b.fixed_error(500, "internal server error", "internal_error")),
+    ),
+    Scenario(
         "flaky",
         "First flaky_failures requests 503 service_unavailable, then ok",
         b.counted(

@@ -31,6 +31,7 @@ EXPECTED = {
     "stream_split": (0, None, None, 3),
     "stream_no_done": (0, None, None, 3),
     "flaky": (0, None, None, 5),
+    "one_sample_fails": (0, None, None, 4),  # the failed sample is retried: a pass with a warning
     "auth": (1, "auth", "completion", 1),
     "forbidden": (1, "auth", "completion", 1),
     "echo_key_error": (1, "auth", "completion", 1),

@@ -261,6 +261,7 @@ STATUS = {
     "quota": 429,
     "payment_required": 402,
     "flaky": 503,
+    "one_sample_fails": 200,
     "upstream": 502,
     "gateway_timeout_524": 524,
     "server_error": 500,

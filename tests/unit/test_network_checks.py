@@ -11,6 +11,8 @@ import pytest
 from gate.checks import RunContext
 from gate.checks.network import check_dns, check_tls
 from gate.client import new_session
+from gate.failures import ExitCode
+from gate.verdict import decide
 from tests.support import target_config
 
 trustme = pytest.importorskip("trustme")
@@ -29,6 +31,24 @@ def test_dns_failure_is_class_dns():
     result = check_dns(_ctx("https://api.cometapi.example", resolver=failing))
     assert result.status == "fail" and result.failure_class == "dns"
     assert "api.cometapi.example does not resolve" in result.message
+
+
+def test_a_temporary_resolver_failure_is_transient():
+    """EAI_AGAIN (the resolver did not answer) is not a wrong name: the run exits 3, so a pipeline retries."""
+
+    def flaky_resolver(*_args, **_kwargs):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    result = check_dns(_ctx("https://api.cometapi.example", resolver=flaky_resolver))
+    assert (result.status, result.failure_class, result.retryable) == ("fail", "dns", True)
+    assert "EAI_AGAIN" in result.message and "retry the job" in result.next_step
+    assert decide([result]).exit_code is ExitCode.TRANSIENT
+    permanent = check_dns(_ctx("https://api.cometapi.example", resolver=_no_such_name))
+    assert decide([permanent]).exit_code is ExitCode.FAILED
+
+
+def _no_such_name(*_args, **_kwargs):
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
 
 def test_dns_success_lists_addresses():
