@@ -38,7 +38,8 @@ BRANDING = {"icon": "check-circle", "color": "green"}
 # Written by the gate to $GITHUB_OUTPUT (name -> description); gate/github.py OUTPUT_NAMES must agree.
 OUTPUTS: dict[str, str] = {
     "result": "pass or fail.",
-    "decision": "proceed or hold.",
+    "decision": "proceed, hold or rollback (rollback: a rollback trigger failed in the canary or post-deploy "
+    "phase).",
     "failure-class": "Class of the first failure (auth, rate_limit, ...); empty when the gate passed.",
     "latency-ms": "p50 latency of the successful requests in milliseconds; empty when none succeeded.",
     "request-id": "Request id to quote to support: the failing check's (the gateway's id first), else the "

@@ -192,3 +192,18 @@ def test_licence_is_an_spdx_string():
     """A TOML table for project.license is deprecated by setuptools (a warning on every install)."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert isinstance(pyproject["project"]["license"], str)
+
+
+def test_canary_example_branches_on_the_decision_output():
+    """promote on proceed, roll back on rollback, a person decides on hold (README, Runbook mapping)."""
+    jobs = yaml.safe_load((ROOT / "examples" / "github-canary.yml").read_text(encoding="utf-8"))["jobs"]
+    assert jobs["gate-after"]["outputs"]["decision"] == "${{ steps.gate.outputs.decision }}"
+    assert "needs.gate-after.outputs.decision == 'proceed'" in jobs["promote"]["if"]
+    assert "needs.gate-after.outputs.decision == 'rollback'" in jobs["rollback"]["if"]
+    assert "needs.gate-after.outputs.decision == 'hold'" in jobs["hold"]["if"]
+
+
+def test_example_preflight_file_fills_every_item():
+    from gate.runbook import PREFLIGHT_KEYS, load_preflight
+
+    assert set(load_preflight(ROOT / "examples" / "preflight.toml")) == PREFLIGHT_KEYS
