@@ -13,15 +13,14 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from gate.baseline import BaselineError, load_baseline
 from gate.inputs import ConfigError, option_values
 from gate.options import OPTIONS, OPTIONS_BY_NAME
 from gate.settings import RunSettings, resolve_settings
+from gate.target_values import check_scenario, resolve_ca_bundle, validate_key
+from gate.template import Template
 from gate.urls import is_loopback, normalize_base_url, shown_url
-
-MIN_KEY_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -61,9 +60,18 @@ class GateConfig:
     baseline: Path | None
     max_latency_regression: float
     fail_on_drift: bool
+    request_file: Path | None
+    check_structured_output: bool
+    check_tools: bool
     sim_scenario: str | None = None
     sources: Mapping[str, str] | None = None
     baseline_report: Mapping[str, object] | None = None
+    template: Template | None = None  # the request file, filled and checked
+
+    @property
+    def expect_set(self) -> bool:
+        """--expect was given (with a request file, the answer is judged by it only then)."""
+        return not (self.sources or {}).get("expect", "default").startswith("default")
 
     @property
     def chat_url(self) -> str:
@@ -137,7 +145,7 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
     sim_scenario = None
     if base_url.startswith("sim://"):
         sim_scenario = base_url.removeprefix("sim://").strip("/") or "ok"
-        _check_scenario(sim_scenario, sources["base_url"])
+        check_scenario(sim_scenario, sources["base_url"])
         from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
 
         values["api_key"] = values["api_key"] or DEFAULT_API_KEY
@@ -150,7 +158,7 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
             raise ConfigError(
                 spec.name, "is required and not set", f"pass {spec.flag} or set {' / '.join(spec.env_vars)}"
             )
-    _validate_key(str(values["api_key"]), sources["api_key"])
+    validate_key(str(values["api_key"]), sources["api_key"])
     if not str(values["model"]).strip():
         raise ConfigError("model", "is empty", "name the model id to test", sources["model"])
     if values["expect_mode"] == "regex":
@@ -165,7 +173,7 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
             ) from None
     if not str(values["environment"] or "").strip():
         values["environment"], sources["environment"] = default_environment(env)
-    _resolve_ca_bundle(values, sources, env)
+    resolve_ca_bundle(values, sources, env)
     baseline_report = None
     if values["baseline"] is not None:
         try:
@@ -174,6 +182,18 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
             raise ConfigError(
                 "baseline", str(exc), "pass the JSON report (--json) of a passing run", sources["baseline"]
             ) from None
+    template = None
+    if values["request_file"] is not None:
+        from gate.template import load_template
+
+        template = load_template(
+            values["request_file"],
+            prompt=str(values["prompt"]),
+            model=str(values["model"]),
+            env=env,
+            secrets=[str(values["api_key"])],
+            source=sources["request_file"],
+        )
     return GateConfig(
         base_url=base_url,
         api_root=root,
@@ -181,6 +201,7 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
         sim_scenario=sim_scenario,
         sources=sources,
         baseline_report=baseline_report,
+        template=template,
         **values,
     )
 
@@ -210,55 +231,3 @@ def _api_root(base_url: str, allow_insecure_http: bool, source: str) -> tuple[st
             source,
         )
     return root, host
-
-
-def _resolve_ca_bundle(values: dict[str, Any], sources: dict[str, str], env: Mapping[str, str]) -> None:
-    if values["ca_bundle"] is None:
-        fallback = next(
-            (v for v in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE") if env.get(v)), None
-        )
-        if fallback:
-            values["ca_bundle"], sources["ca_bundle"] = Path(env[fallback]), fallback
-    if values["ca_bundle"] is not None and not Path(values["ca_bundle"]).is_file():
-        raise ConfigError(
-            "ca-bundle",
-            f"{values['ca_bundle']} is not a readable file",
-            "point it at a PEM bundle of the CA certificates to trust",
-            sources["ca_bundle"],
-        )
-
-
-def _validate_key(key: str, source: str) -> None:
-    if len(key) < MIN_KEY_LENGTH:
-        raise ConfigError(
-            "api-key",
-            f"is shorter than {MIN_KEY_LENGTH} characters",
-            "pass the full key; a key that short cannot be masked safely in logs",
-            source,
-        )
-    if any(ch.isspace() for ch in key) or any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
-        raise ConfigError(
-            "api-key",
-            "contains whitespace or control characters",
-            "check the secret for a trailing newline or pasted spaces",
-            source,
-        )
-    if not key.isascii():
-        raise ConfigError(
-            "api-key",
-            "contains non-ASCII characters, which an HTTP header cannot carry reliably",
-            "check the secret's value (a pasted key can pick up typographic quotes or dashes)",
-            source,
-        )
-
-
-def _check_scenario(name: str, source: str) -> None:
-    from gate.simulator import SCENARIOS
-
-    if name not in SCENARIOS:
-        raise ConfigError(
-            "base-url",
-            f"sim://{name} is not a simulator scenario",
-            f"use one of: {', '.join(sorted(SCENARIOS))}",
-            source,
-        )

@@ -6,7 +6,6 @@ the run's session, which carries the CA bundle and the proxy settings. A new tra
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import requests
@@ -18,7 +17,7 @@ from gate.families import RequestShape
 
 def completion_body(
     config: GateConfig, shape: RequestShape, model: str | None = None, stream: bool = False
-) -> bytes:
+) -> dict[str, object]:
     """The gate's smoke request: the configured prompts, with the model-dependent fields of `shape`."""
     body: dict[str, object] = {
         "model": model or config.model,
@@ -33,7 +32,7 @@ def completion_body(
         body["temperature"] = shape.temperature
     if shape.reasoning_effort is not None:
         body["reasoning_effort"] = shape.reasoning_effort
-    return json.dumps(body).encode("utf-8")
+    return body
 
 
 def call(

@@ -34,7 +34,7 @@ def parse_json(body: bytes) -> Any:
         payload = json.loads(body.decode("utf-8-sig"), parse_constant=NonFinite)
     except RecursionError:
         raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep") from None
-    if _deeper_than(payload, MAX_DEPTH):
+    if deeper_than(payload, MAX_DEPTH):
         raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep")
     return payload
 
@@ -52,7 +52,7 @@ def try_parse(body: bytes) -> Any:
         return NotJson(reason if "nested" in reason or "digits" in reason else "not valid JSON")
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
+def deeper_than(value: Any, limit: int) -> bool:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()

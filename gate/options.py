@@ -371,6 +371,28 @@ OPTIONS: tuple[OptionSpec, ...] = (
         minimum=0.0,
         maximum=1.0,
     ),
+    OptionSpec(
+        "request-file",
+        "path",
+        None,
+        "The application's own request body (JSON or YAML) to send instead of the gate's ping: "
+        "{{prompt}}, {{model}} and ${VAR} are filled in, nothing else is changed (README, Request file).",
+        env=_env("request-file"),
+    ),
+    OptionSpec(
+        "check-structured-output",
+        "bool",
+        False,
+        "Also check that a tiny strict json_schema response_format is honoured.",
+        env=_env("check-structured-output"),
+    ),
+    OptionSpec(
+        "check-tools",
+        "bool",
+        False,
+        "Also check that a forced call of one tiny function comes back well formed.",
+        env=_env("check-tools"),
+    ),
     OptionSpec("reviewer", "str", None, "Reviewer, for the decision record.", env=_env("reviewer")),
     OptionSpec(
         "docs-checked",

@@ -6,43 +6,23 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
 
-from gate.classify import classify_status, describe_non_json
-from gate.client import HttpResponse, TransportError
+from gate.client import TransportError
 from gate.config import GateConfig
-from gate.contract import violations
 from gate.endpoint import call, completion_body
 from gate.failures import FailureClass
 from gate.families import RequestShape, shape_for
-from gate.headers import RequestIds, request_ids, should_retry
-from gate.jsonbody import NotJson, try_parse
+from gate.headers import RequestIds
+from gate.judge import Judged, evaluate, judge_stream, with_shape_check
 from gate.retry import RetryPolicy
-from gate.text import INTAKE_LIMIT, clean, decode, one_line
-
-
-@dataclass(frozen=True)
-class Judged:
-    """One response or transport failure, judged: a contract-valid payload, or the failure with what to
-    report about it."""
-
-    failure: FailureClass | None
-    message: str
-    payload: dict[str, Any] | None = None
-    ids: RequestIds = field(default_factory=RequestIds)
-    retry_after: float | None = None
-    excerpt: str = ""
-    hint: str | None = None
-    param: str | None = None  # the request field a 400 names
-    http_status: int | None = None
-    latency_ms: float | None = None
-    ttfb_ms: float | None = None
-    retry_allowed: bool | None = None  # the server's x-should-retry, when it sent one
+from gate.streamed import StreamCollector
+from gate.text import INTAKE_LIMIT, one_line
 
 
 @dataclass(frozen=True)
@@ -120,66 +100,12 @@ class Exchange:
         return usage if isinstance(usage, dict) else None
 
 
-def _clean_strings(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean(value)
-    if isinstance(value, dict):
-        return {clean(str(k)): _clean_strings(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean_strings(v) for v in value]
-    return value
-
-
-def _excerpt(body: bytes, payload: Any) -> str:
-    """The start of a failed response's body for diagnostics; JSON is re-serialised so escaped control
-    characters become real ones that the reporters can strip."""
-    if isinstance(payload, NotJson):
-        text = clean(decode(body, INTAKE_LIMIT + 1))
-    else:
-        text = json.dumps(_clean_strings(payload), ensure_ascii=False)
-    return text if len(text) <= INTAKE_LIMIT else text[:INTAKE_LIMIT] + "…"
-
-
-def evaluate(response: HttpResponse) -> Judged:
-    """Classify, parse and check one response; its body is parsed exactly once."""
-    payload = try_parse(response.body)
-    common = {
-        "http_status": response.status,
-        "latency_ms": response.elapsed_ms,
-        "ttfb_ms": response.ttfb_ms,
-        "retry_allowed": should_retry(response.headers),
-    }
-    failure = classify_status(response, payload)  # also catches an {"error": ...} body with a 2xx status
-    if failure is not None:
-        excerpt = _excerpt(response.body, payload)
-        return Judged(
-            failure.failure_class,
-            failure.message,
-            ids=failure.request_ids,
-            retry_after=failure.retry_after_s,
-            excerpt=excerpt,
-            hint=failure.hint,
-            param=failure.param,
-            **common,
-        )
-    ids = request_ids(response.headers)
-    if isinstance(payload, NotJson):
-        found = describe_non_json(response, payload)
-        excerpt = _excerpt(response.body, payload)
-        return Judged(found.failure_class, found.message, None, ids, None, excerpt, found.hint, **common)
-    problems = violations(payload)
-    if problems:
-        message = f"response breaks the contract: {'; '.join(problems[:3])}"
-        excerpt = _excerpt(response.body, payload)
-        return Judged(FailureClass.CONTRACT, message, None, ids, None, excerpt, **common)
-    return Judged(None, f"HTTP {response.status}", payload, ids, **common)
-
-
 def exchange(
     config: GateConfig,
     session: requests.Session,
     *,
     shape: RequestShape | None = None,
+    body: Mapping[str, Any] | None = None,
     api_key: str | None = None,
     model: str | None = None,
     retry: bool = True,
@@ -190,12 +116,19 @@ def exchange(
 ) -> Exchange:
     """Send one chat completion with retries for transient classes (or when the server says
     `x-should-retry: true`; never when it says false), inside the retry budget. `progress` hears of each
-    retry scheduled and, every HEARTBEAT_S, of a request still waiting."""
+    retry scheduled and, every HEARTBEAT_S, of a request still waiting.
+
+    The body is the gate's own (the configured prompts, `shape` by model family) or, given `body`, exactly
+    that (the application's request file); `model` replaces only the model (the negative tests)."""
     policy = RetryPolicy(config.retries if retry else 0, config.retry_budget, config.max_retry_after)
     rng = rng or random.Random()
-    shape = shape or shape_for(config)
     started = time.monotonic()
-    body = completion_body(config, shape, model)
+    if body is not None:
+        sent: Mapping[str, Any] = {**body, "model": model} if model else body
+        shape = None
+    else:
+        shape = shape or shape_for(config)
+        sent = completion_body(config, shape, model)
     attempts: list[Attempt] = []
     waited = 0.0
     while True:
@@ -203,7 +136,7 @@ def exchange(
         remaining = policy.budget_s - (time.monotonic() - started)
         timeout = max(min(config.timeout, remaining), 0.05)
         with _heartbeat(progress, f"{label} attempt {number}", timeout):
-            judged = _attempt(config, session, api_key, body, timeout)
+            judged = _attempt(config, session, api_key, sent, timeout)
         attempts.append(
             Attempt(
                 number,
@@ -267,19 +200,36 @@ def _retryable(judged: Judged) -> bool:
 
 
 def _attempt(
-    config: GateConfig, session: requests.Session, api_key: str | None, body: bytes, timeout: float
+    config: GateConfig,
+    session: requests.Session,
+    api_key: str | None,
+    body: Mapping[str, Any],
+    timeout: float,
 ) -> Judged:
+    streaming = body.get("stream") is True
+    tools_sent = bool(body.get("tools"))
+    collector = StreamCollector(time.monotonic())
     try:
         response = call(
-            config, session, "POST", "/chat/completions", body=body, api_key=api_key, timeout=timeout
+            config,
+            session,
+            "POST",
+            "/chat/completions",
+            body=json.dumps(body).encode("utf-8"),
+            api_key=api_key,
+            timeout=timeout,
+            sink=collector.feed if streaming else None,
         )
     except TransportError as error:
         return Judged(error.failure_class, error.message, excerpt=error.detail, latency_ms=error.elapsed_ms)
-    judged = evaluate(response)
+    if streaming and not response.body and 200 <= response.status < 300:
+        judged = judge_stream(response, collector, tools_sent)  # the body went to the collector
+    else:
+        judged = with_shape_check(evaluate(response), tools_sent)
     return replace(judged, message=one_line(judged.message, INTAKE_LIMIT))
 
 
-def _exchange(judged: Judged, attempts: list[Attempt], shape: RequestShape) -> Exchange:
+def _exchange(judged: Judged, attempts: list[Attempt], shape: RequestShape | None) -> Exchange:
     return Exchange(
         failure=judged.failure,
         message=judged.message,

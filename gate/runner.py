@@ -26,13 +26,18 @@ class PlannedCheck:
 
 def config_result(ctx: RunContext) -> CheckResult:
     c = ctx.config
-    return passed(
+    request = f", request file {c.template.path}" if c.template else ""
+    result = passed(
         "config",
-        f"{c.endpoint_host}, model {c.model}, {c.samples} sample(s), deadline {c.timeout:g} s",
+        f"{c.endpoint_host}, model {c.model}, {c.samples} sample(s), deadline {c.timeout:g} s{request}",
         endpoint_host=c.endpoint_host,
         model=c.model,
         environment=c.environment,
     )
+    notes = c.template.notes if c.template else ()
+    if not notes:
+        return result
+    return replace(result, status=Status.WARN, warnings=notes, warning_class=FailureClass.REQUEST)
 
 
 def plan(ctx: RunContext) -> list[PlannedCheck]:
@@ -50,6 +55,19 @@ def plan(ctx: RunContext) -> list[PlannedCheck]:
         PlannedCheck("output", check_output),
         PlannedCheck("samples", check_samples),
     ]
+    template = config.template
+    if config.check_structured_output or (template is not None and template.response_format is not None):
+        from gate.checks.template import check_structured_output
+
+        checks.append(PlannedCheck("structured-output", check_structured_output))
+    if config.check_tools or (template is not None and template.tools):
+        from gate.checks.template import check_tool_calls
+
+        checks.append(PlannedCheck("tool-calls", check_tool_calls))
+    if template is not None and template.wants_usage_chunk:
+        from gate.checks.template import check_usage_chunk
+
+        checks.append(PlannedCheck("usage-chunk", check_usage_chunk))
     # Opt-in checks are imported only when asked for (about 5 ms of imports a default run does not need).
     if config.stream:
         from gate.checks.stream import check_stream

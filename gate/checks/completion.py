@@ -27,9 +27,13 @@ def check_completion(ctx: RunContext) -> CheckResult:
     started = time.monotonic()
     shape = shape_for(ctx.config)
     send = partial(exchange, ctx.config, ctx.session, rng=ctx.rng, sleep=ctx.sleep, progress=ctx.progress)
-    ex = send(shape=shape, label="completion")
+    template = ctx.config.template
+    if template is not None:  # the application's own body, sent as it is: never adapted
+        ex = send(body=template.body, label="completion")
+    else:
+        ex = send(shape=shape, label="completion")
     earlier_ids: list[str] = []
-    while not ex.ok and ex.failure is FailureClass.REQUEST and ex.http_status == 400:
+    while template is None and not ex.ok and ex.failure is FailureClass.REQUEST and ex.http_status == 400:
         adapted = adapt(shape, rejected_parameter(ex.param, ex.message))
         if adapted is None:
             break
@@ -37,7 +41,7 @@ def check_completion(ctx: RunContext) -> CheckResult:
         shape = adapted
         ex = send(shape=shape, label="completion (adapted)")
     ctx.state.first_exchange = ex
-    ctx.state.request_shape = shape
+    ctx.state.request_shape = shape if template is None else None
     details = exchange_details(ex)
     request_ids = tuple(dict.fromkeys([*earlier_ids, *ex.request_ids]))
     tokens = Tokens.of(ex.usage)

@@ -31,15 +31,22 @@ def check_negative(ctx: RunContext, case: str) -> CheckResult:
     check_id = f"negative-{case}"
     started = time.monotonic()
     shape = ctx.state.request_shape
+    body = config.template.body if config.template else None
     if case == "invalid-key":
         ex = exchange(
-            config, ctx.session, shape=shape, api_key=f"sk-invalid-{secrets.token_hex(16)}", retry=False
+            config,
+            ctx.session,
+            shape=shape,
+            body=body,
+            api_key=f"sk-invalid-{secrets.token_hex(16)}",
+            retry=False,
         )
     else:
         ex = exchange(
             config,
             ctx.session,
             shape=shape,
+            body=body,
             model=f"cometapi-smoke-gate-no-such-model-{secrets.token_hex(4)}",
             retry=False,
         )

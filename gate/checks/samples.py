@@ -45,9 +45,11 @@ def check_samples(ctx: RunContext) -> CheckResult:
         number, seed = item
         rng = random.Random(seed)
         shape = ctx.state.request_shape
+        template = config.template
         return exchange(
             config,
             ctx.session,
+            body=template.body if template else None,
             shape=shape,
             rng=rng,
             sleep=ctx.sleep,

@@ -2,102 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from gate.checks import RunContext, elapsed_ms
 from gate.checks.answer import assert_text
 from gate.classify import classify_status
 from gate.client import TransportError
-from gate.contract import violations
 from gate.endpoint import call, completion_body
 from gate.failures import FailureClass
 from gate.families import shape_for
 from gate.headers import request_ids
-from gate.jsonbody import parse_json, try_parse
+from gate.jsonbody import try_parse
 from gate.results import CheckResult, Status, Tokens
-from gate.shape import shape
-from gate.sse import SSEParser
-from gate.text import INTAKE_LIMIT, one_line
-
-
-@dataclass
-class StreamCollector:
-    """Feeds the SSE parser as bytes arrive and keeps what the check needs; the first problem wins."""
-
-    started: float
-    parser: SSEParser = field(default_factory=SSEParser)
-    first_byte_ms: float | None = None
-    first_token_ms: float | None = None
-    parts: list[str] = field(default_factory=list)
-    chunks: int = 0
-    done: bool = False
-    after_done: int = 0
-    finish_reason: str | None = None
-    usage: dict[str, Any] | None = None
-    model: str | None = None
-    chunk_shape: set[str] = field(default_factory=set)
-    problem: tuple[FailureClass, str] | None = None
-
-    def feed(self, data: bytes) -> None:
-        now = (time.monotonic() - self.started) * 1000
-        if self.first_byte_ms is None:
-            self.first_byte_ms = now
-        for event in self.parser.feed(data):
-            if event.event == "error":  # an `event: error` frame is an error whatever its data holds
-                self._fail(
-                    FailureClass.UPSTREAM,
-                    f"error event inside the 200 stream: {one_line(event.data, INTAKE_LIMIT) or '(no data)'}",
-                )
-                continue
-            self._event(event.data, now)
-
-    def _fail(self, failure: FailureClass, message: str) -> None:
-        if self.problem is None:
-            self.problem = (failure, message)
-
-    def _event(self, data: str, now: float) -> None:
-        if self.done:
-            self.after_done += 1
-            return
-        if data.strip() == "[DONE]":
-            self.done = True
-            return
-        try:
-            chunk = parse_json(data.encode("utf-8", "surrogatepass"))
-        except ValueError:
-            self._fail(
-                FailureClass.PROTOCOL, f"stream event {self.chunks + 1} is not JSON: {one_line(data, 80)}"
-            )
-            return
-        if isinstance(chunk, dict) and chunk.get("error") not in (None, ""):
-            error = chunk["error"]
-            message = error.get("message", error) if isinstance(error, dict) else error
-            self._fail(
-                FailureClass.UPSTREAM,
-                f"error event inside the 200 stream: {one_line(str(message), INTAKE_LIMIT)}",
-            )
-            return
-        self.chunks += 1
-        problems = violations(chunk, "chat_completion_chunk", limit=2)
-        if problems:
-            self._fail(
-                FailureClass.CONTRACT, f"chunk {self.chunks} breaks the contract: {'; '.join(problems)}"
-            )
-            return
-        self.chunk_shape |= shape(chunk)
-        self.model = self.model or chunk.get("model")
-        if isinstance(chunk.get("usage"), dict):
-            self.usage = chunk["usage"]
-        for choice in chunk.get("choices") or []:
-            content = (choice.get("delta") or {}).get("content")
-            if isinstance(content, str) and content:
-                if self.first_token_ms is None:
-                    self.first_token_ms = now
-                self.parts.append(content)
-            if choice.get("finish_reason"):
-                self.finish_reason = choice["finish_reason"]
+from gate.streamed import StreamCollector
+from gate.text import one_line
 
 
 def check_stream(ctx: RunContext) -> CheckResult:
@@ -111,7 +31,7 @@ def check_stream(ctx: RunContext) -> CheckResult:
             ctx.session,
             "POST",
             "/chat/completions",
-            body=completion_body(config, shape, stream=True),
+            body=json.dumps(completion_body(config, shape, stream=True)).encode("utf-8"),
             sink=collector.feed,
         )
     except TransportError as error:

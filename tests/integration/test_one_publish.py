@@ -12,7 +12,7 @@ from gate import jsonbody
 from gate.app import execute
 from gate.client import HttpResponse
 from gate.config import resolve
-from gate.probe import evaluate
+from gate.judge import evaluate
 from gate.publish import Artifact
 from gate.redact import Redactor
 from gate.reporters import json_report

@@ -68,7 +68,7 @@ EXPECTED = {
 
 def test_every_scenario_has_an_expectation():
     # the waiting ones are in test_deadlines.py; the gateway dialect and reasoning in test_gateway.py
-    others = WAITING_SCENARIOS | {n for n in SCENARIOS if n.startswith("gw_")} | {"reasoning"}
+    others = WAITING_SCENARIOS | {n for n in SCENARIOS if n.startswith(("gw_", "tmpl_"))} | {"reasoning"}
     assert set(SCENARIOS) - others == set(EXPECTED)
 
 

@@ -296,7 +296,7 @@ STATUS = {
 SPECIAL = (
     WAITING_SCENARIOS | {"huge", "huge_chunked", "disconnect"} | {n for n in SCENARIOS if n.startswith("gw_")}
 )
-SPECIAL |= {"reasoning"}
+SPECIAL |= {"reasoning"} | {n for n in SCENARIOS if n.startswith("tmpl_")}
 
 
 def test_every_scenario_is_covered() -> None:

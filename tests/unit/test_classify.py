@@ -12,7 +12,7 @@ from gate.client import HttpResponse
 from gate.failures import TRANSIENT_CLASSES, ExitCode, FailureClass
 from gate.headers import request_ids, retry_after_seconds, should_retry
 from gate.jsonbody import try_parse
-from gate.probe import evaluate
+from gate.judge import evaluate
 from gate.retry import RetryPolicy
 
 

@@ -1,0 +1,298 @@
+"""The application's own request templates: structured outputs (``response_format``) and tool calls.
+
+Answers as OpenAI's Chat Completions API does: a ``json_schema`` response format gets a minimal instance of
+its schema as the content, ``json_object`` gets ``{"answer": "pong"}``; declared ``tools`` with
+``tool_choice`` ``required``, ``auto`` (the default) or a named function get one call (finish_reason
+``tool_calls``, content null, arguments a minimal instance of ``parameters``), streamed the OpenAI way. Key,
+body and model are checked as the ok flow does; ``GET /v1/models`` is normal; each fault misbehaves once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from typing import Any
+
+from gate.simulator.behaviours import Behaviour, complete
+from gate.simulator.exchange import Exchange
+from gate.simulator.responses import (
+    Completion,
+    completion_body,
+    count_tokens,
+    error_body,
+    prompt_tokens,
+    reply_text,
+    validate_chat,
+)
+from gate.simulator.streaming import stream_with_done
+
+#: Top-level request fields of the Chat Completions spec that ``tmpl_rejects_unknown_field`` accepts.
+KNOWN_FIELDS = (
+    frozenset({"model", "messages", "tools", "tool_choice", "response_format", "stream", "stream_options"})
+    | {"max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "stop", "seed", "user", "metadata"}
+    | {"reasoning_effort", "frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "top_logprobs"}
+    | {"parallel_tool_calls", "service_tier", "store", "modalities", "audio", "prediction"}
+)
+REFUSAL = "I'm sorry, I can't help with that."
+UNKNOWN_TOOL = "get_wether"
+JSON_OBJECT_ANSWER = {"answer": "pong"}
+#: The function ``tmpl_tool_calls_unasked`` calls although the request declares no tools.
+_CITY = {"type": "object", "properties": {"city": {"enum": ["Paris"]}}, "required": ["city"]}
+UNASKED_TOOL = {"name": "get_weather", "parameters": _CITY}
+SCHEMA_REJECTED = "Invalid value: 'json_schema'. Supported values are: 'text' and 'json_object'."
+PIECE = 3  # argument characters per delta of tmpl_tools_streamed_pieces
+_FORMATS = (
+    {"date-time": "2024-01-01T00:00:00Z", "date": "2024-01-01", "time": "00:00:00Z"}
+    | {"email": "pong@example.com", "uri": "https://example.com/pong", "ipv4": "127.0.0.1", "ipv6": "::1"}
+    | {"uuid": "00000000-0000-4000-8000-000000000000", "hostname": "example.com", "duration": "PT1S"}
+)
+_MAX_DEPTH = 24
+_INVALID = "invalid_request_error"
+
+
+# -- JSON Schema instances ---------------------------------------------------------------------------
+
+
+def _resolve(schema: Any, root: Any) -> dict[str, Any]:
+    """``schema`` with local ``$ref`` pointers (``#/$defs/x``) followed; {} for anything unusable."""
+    for _ in range(_MAX_DEPTH):
+        if not isinstance(schema, dict):
+            return {}
+        ref = schema.get("$ref")
+        if not (isinstance(ref, str) and ref.startswith("#")):
+            return schema
+        schema = root
+        for part in filter(None, ref[1:].split("/")):
+            key = part.replace("~1", "/").replace("~0", "~")
+            schema = schema.get(key) if isinstance(schema, dict) else None
+    return {}
+
+
+def _number(s: dict[str, Any], integer: bool) -> int | float:
+    """The value nearest 0 within the bounds (approximately, for odd combinations)."""
+    step = 1 if integer else 0.5
+    value: float = 0
+    if isinstance(lo := s.get("minimum"), int | float) and value < lo:
+        value = lo
+    if isinstance(xlo := s.get("exclusiveMinimum"), int | float) and value <= xlo:
+        value = xlo + step
+    if isinstance(hi := s.get("maximum"), int | float) and value > hi:
+        value = hi
+    if isinstance(xhi := s.get("exclusiveMaximum"), int | float) and value >= xhi:
+        value = xhi - step
+    if isinstance(mult := s.get("multipleOf"), int | float) and mult > 0:
+        value = math.ceil(value / mult) * mult
+    return math.ceil(value) if integer else value
+
+
+def minimal_instance(schema: Any, root: Any = None, depth: int = 0) -> Any:
+    """A small JSON value valid against ``schema``: only required properties, one array item, ``pong``
+    (or the format's example) for strings, the enum's first value, the const."""
+    root = schema if root is None else root
+    s = _resolve(schema, root)
+    if depth > _MAX_DEPTH:
+        return None
+    if "const" in s:
+        return s["const"]
+    if isinstance(s.get("enum"), list) and s["enum"]:
+        return s["enum"][0]
+    options = s.get("anyOf") or s.get("oneOf")
+    if isinstance(options, list) and options:
+        nulls = [o for o in options if _resolve(o, root).get("type") == "null"]
+        return minimal_instance((nulls if nulls and depth > 8 else options)[0], root, depth + 1)
+    kind = s.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind is None:
+        kind = "object" if "properties" in s or "required" in s else "array" if "items" in s else "string"
+    if kind == "object":
+        props = s.get("properties") if isinstance(s.get("properties"), dict) else {}
+        extra = s.get("additionalProperties")
+        required = [r for r in s.get("required") or [] if isinstance(r, str)]
+        return {r: minimal_instance(props.get(r, extra or {}), root, depth + 1) for r in required}
+    if kind == "array":
+        count = max(1, s.get("minItems") or 0)
+        if isinstance(s.get("maxItems"), int):
+            count = min(count, s["maxItems"])
+        return [minimal_instance(s.get("items") or {}, root, depth + 1) for _ in range(count)]
+    if kind in ("integer", "number"):
+        return _number(s, kind == "integer")
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    text = _FORMATS.get(s.get("format"), "pong")
+    minimum = s.get("minLength") or 0
+    text = text if len(text) >= minimum else (text * minimum)[:minimum]
+    return text[: s["maxLength"]] if isinstance(s.get("maxLength"), int) else text
+
+
+def violating_instance(schema: Any) -> Any:
+    """A JSON value that does not validate: the minimal instance without its first required property (an
+    unexpected property or a wrong type when there is none)."""
+    s = _resolve(schema, schema)
+    value = minimal_instance(schema)
+    if isinstance(value, dict):
+        required = [r for r in s.get("required") or [] if r in value]
+        if required:
+            del value[required[0]]
+            return value
+        return {**value, "unexpected": 1} if s.get("additionalProperties") is False else "pong"
+    return 0 if isinstance(value, str) else "pong"
+
+
+# -- answers -----------------------------------------------------------------------------------------
+
+
+def _functions(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """The declared function tools (``{"name", "parameters", ...}``)."""
+    tools = p.get("tools") if isinstance(p.get("tools"), list) else []
+    fns = [t.get("function") for t in tools if isinstance(t, dict) and t.get("type") == "function"]
+    return [f for f in fns if isinstance(f, dict) and isinstance(f.get("name"), str)]
+
+
+def _to_call(p: dict[str, Any], fault: str) -> list[dict[str, Any]]:
+    """The functions the answer calls ([] for a text answer), following ``tool_choice``."""
+    fns = [] if fault == "tools_ignored" else _functions(p)
+    choice = p.get("tool_choice", "auto")
+    if not fns or choice == "none":
+        return [UNASKED_TOOL] if fault == "tool_calls_unasked" and not fns else []
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name")
+        return [f for f in fns if f["name"] == name][:1] or fns[:1]
+    if fault == "tools_streamed_pieces" and p.get("parallel_tool_calls") is not False:
+        return fns[:2]
+    return fns[:1]
+
+
+def _call(fn: dict[str, Any], fault: str) -> dict[str, Any]:
+    params = fn.get("parameters") if isinstance(fn.get("parameters"), dict) else {"type": "object"}
+    value = violating_instance(params) if fault == "tools_schema_violation" else minimal_instance(params)
+    arguments = json.dumps(value)
+    if fault == "tools_bad_arguments":
+        arguments = arguments[:-1]  # e.g. '{"city": "Paris"' -- the closing brace is lost
+    name = UNKNOWN_TOOL if fault == "tools_unknown_name" else fn["name"]
+    function = {"name": name, "arguments": arguments}
+    return {"id": "call_" + secrets.token_hex(12), "type": "function", "function": function}
+
+
+def _content(p: dict[str, Any], fault: str) -> str:
+    """The text content, following ``response_format``."""
+    rf = p.get("response_format")
+    kind = rf.get("type") if isinstance(rf, dict) and fault != "json_schema_dropped" else None
+    if kind == "json_object":
+        return json.dumps(JSON_OBJECT_ANSWER)
+    if kind != "json_schema":
+        return reply_text(p["messages"])
+    spec = rf.get("json_schema") if isinstance(rf.get("json_schema"), dict) else {}
+    schema = spec.get("schema") if isinstance(spec.get("schema"), dict) else {}
+    value = violating_instance(schema) if fault == "json_schema_invalid" else minimal_instance(schema)
+    return json.dumps(value)
+
+
+def answer(p: dict[str, Any], fault: str) -> tuple[dict[str, Any], str]:
+    """The assistant message and finish_reason for a valid request body."""
+    if fault == "refusal":
+        return {"role": "assistant", "content": None, "refusal": REFUSAL}, "stop"
+    calls = [_call(fn, fault) for fn in _to_call(p, fault)]
+    if calls:
+        return {"role": "assistant", "content": None, "tool_calls": calls}, "tool_calls"
+    text = _content(p, fault)
+    content: Any = [{"type": "text", "text": text}] if fault == "content_parts" else text
+    return {"role": "assistant", "content": content}, "stop"
+
+
+def chunks(c: Completion, message: dict[str, Any], include_usage: bool, piece: int) -> list[dict[str, Any]]:
+    """The answer as ``chat.completion.chunk`` objects; text and arguments in two halves, or in pieces of
+    ``piece`` characters when given."""
+    base = {"id": c.id, "object": "chat.completion.chunk", "created": c.created, "model": c.model}
+    base["system_fingerprint"] = c.system_fingerprint
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        out = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return {**out, "usage": None} if include_usage else out
+
+    def split(text: str) -> list[str]:
+        size = piece or max(1, (len(text) + 1) // 2)
+        return [text[i : i + size] for i in range(0, len(text), size)]
+
+    content, deltas = message["content"], []
+    if isinstance(content, str):
+        deltas = [{"role": "assistant", "content": ""}, *({"content": s} for s in split(content))]
+    elif content is not None:
+        deltas = [{"role": "assistant"}, {"content": content}]
+    elif "refusal" in message:
+        deltas = [{"role": "assistant", "content": None, "refusal": ""}]
+        deltas += [{"refusal": s} for s in split(message["refusal"])]
+    for i, call in enumerate(message.get("tool_calls", [])):
+        fn = call["function"]
+        head = {"index": i, "id": call["id"], "type": "function", "function": {**fn, "arguments": ""}}
+        deltas.append({**({} if i else {"role": "assistant", "content": None}), "tool_calls": [head]})
+        args = split(fn["arguments"])
+        deltas += [{"tool_calls": [{"index": i, "function": {"arguments": a}}]} for a in args]
+    out = [chunk(d) for d in deltas] + [chunk({}, c.finish_reason)]
+    return [*out, {**base, "choices": [], "usage": c.usage_dict()}] if include_usage else out
+
+
+def _output_text(message: dict[str, Any]) -> str:
+    calls = message.get("tool_calls", [])
+    content = message["content"]
+    text = content if isinstance(content, str) else json.dumps(content) if content else ""
+    return text + (message.get("refusal") or "") + "".join(c["function"]["arguments"] for c in calls)
+
+
+def template(fault: str = "ok") -> Behaviour:
+    """The request-template service, misbehaving as ``fault`` says (``ok``: not at all)."""
+
+    def behaviour(ex: Exchange) -> None:
+        if not ex.authorized or ex.endpoint == "models" or validate_chat(ex.payload):
+            complete(ex)  # 401, the model list or the 400, as the ok flow answers them
+            return
+        p = ex.payload
+        unknown = next((k for k in p if k not in KNOWN_FIELDS), None)
+        if fault == "rejects_unknown_field" and unknown is not None:
+            message = f"Unrecognized request argument supplied: {unknown}"
+            ex.send_json(400, error_body(message, _INVALID, None, param=None))
+            return
+        rf = p.get("response_format")
+        if fault == "json_schema_rejected" and isinstance(rf, dict) and rf.get("type") == "json_schema":
+            err = error_body(SCHEMA_REJECTED, _INVALID, "invalid_value", param="response_format.type")
+            ex.send_json(400, err)
+            return
+        if p["model"] != ex.state.model:
+            complete(ex)  # the 404 model_not_found of the ok flow
+            return
+        message, finish = answer(p, fault)
+        used = count_tokens(_output_text(message))
+        c = Completion(p["model"], None, finish, prompt_tokens(p["messages"]), used)
+        if ex.wants_stream:
+            piece = PIECE if fault == "tools_streamed_pieces" else 0
+            stream_with_done(ex, chunks(c, message, ex.include_usage, piece), None)
+            return
+        body = completion_body(c)
+        body["choices"][0]["message"] = message
+        ex.send_json(200, body, request_id=True)
+
+    behaviour.__doc__ = f"Request templates (structured outputs, tool calls); fault: {fault}."
+    return behaviour
+
+
+SCENARIOS: list[tuple[str, str, Behaviour]] = [
+    (f"tmpl_{fault}", description, template(fault))
+    for fault, description in (
+        ("ok", "Honours response_format (json_schema/json_object) and tools/tool_choice, streams too"),
+        ("json_schema_dropped", "Ignores response_format: plain text pong (a gateway dropping the field)"),
+        ("json_schema_rejected", "400 invalid_value for response_format type json_schema; else honest"),
+        ("json_schema_invalid", "json_schema answer lacks a required property (does not validate)"),
+        ("tools_ignored", "Ignores tools and tool_choice: always the text answer, finish_reason stop"),
+        ("tools_bad_arguments", "Tool call whose arguments string is truncated, invalid JSON"),
+        ("tools_unknown_name", f"Tool call naming the undeclared function {UNKNOWN_TOOL}"),
+        ("tools_schema_violation", "Tool call arguments lack a required property of the parameters schema"),
+        ("tools_streamed_pieces", "Tool calls streamed in 3-character argument pieces, 2 calls for 2 tools"),
+        ("refusal", "Content null with a refusal message, finish_reason stop"),
+        ("content_parts", 'Content as a list of parts [{"type":"text","text":...}] instead of a string'),
+        ("tool_calls_unasked", "Answers tool_calls (content null) to a request without tools"),
+        ("rejects_unknown_field", "400 Unrecognized request argument for any non-spec top-level field"),
+    )
+]
