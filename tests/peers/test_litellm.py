@@ -171,7 +171,9 @@ def test_missing_key_cannot_be_sent_by_the_gate(run_gate: RunGate) -> None:
     run = run_gate(api_key="")
     assert run.exit_code == 2, run.explain()
     assert "--api-key" in run.stderr
-    assert run.report == {}  # nothing was sent, no report
+    # nothing was sent, but the run still leaves its evidence: the report says class config
+    assert (run.report["failure_class"], run.report["exit_code"]) == ("config", 2)
+    assert run.report["checks"][0]["details"]["option"] == "api-key"
 
 
 @pytest.mark.parametrize(
