@@ -25,7 +25,7 @@ from gate.failures import FailureClass
 from gate.github import GitHubActions
 from gate.publish import Artifact, default_artifacts, publish
 from gate.report import RunReport, TargetReport, run_report, target_report
-from gate.reporters import console
+from gate.reporters import console, events
 from gate.results import CheckResult, Status, internal_failure
 from gate.runner import run_checks
 from gate.terminal import Console
@@ -56,6 +56,13 @@ def run_target(
     emit, redact = out.emit, out.redactor.redact_deep
     config = target.config
     emit(*console.header(redact(config)))
+    out.event(events.run_start(config, settings, target.name))
+
+    def on_result(result: CheckResult) -> None:
+        emit(*console.check_line(redact(result)))
+        for event in events.check_events(result, config, settings, target.name):
+            out.event(event)
+
     started = dt.datetime.now(dt.UTC)
     with _live(config) as live:
         ca_bundle = str(config.ca_bundle) if config.ca_bundle else None
@@ -70,7 +77,7 @@ def run_target(
                 preflight=settings.preflight,
             )
             preparing = contract.prepare()  # ~40 ms of import and compile, overlapped with the first request
-            results = run_checks(ctx, on_result=lambda r: emit(*console.check_line(redact(r))))
+            results = run_checks(ctx, on_result=on_result)
             preparing.join()
         finally:
             session.close()
@@ -85,7 +92,7 @@ def _run_several(
 
     def one(item: tuple[Target, float]) -> tuple[TargetReport, str]:
         target, seed = item
-        buffer = Console(io.StringIO(), out.redactor)
+        buffer = Console(io.StringIO(), out.redactor, json_lines=out.json_lines)
         report = run_target(target, run.settings, env, buffer, random.Random(seed))
         return report, buffer.stream.getvalue()  # type: ignore[attr-defined]
 
@@ -93,6 +100,9 @@ def _run_several(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="target") as pool:
         finished = list(pool.map(one, zip(run.targets, seeds, strict=True)))
     for report, log in finished:
+        if out.json_lines:  # already events, one JSON object per line
+            out.stream.write(log)
+            continue
         status = console.target_status(out.redactor.redact_deep(report))
         out.emit(f"=== target {report.name} ===", *log.rstrip("\n").split("\n"), status, "")
     return [report for report, _ in finished]
@@ -142,6 +152,8 @@ def execute(
         title = "targets" if several else run.targets[0].config.environment
         github.group(f"cometapi-smoke-gate: {title}")
     out.emit(*(f"warning: {notice}" for notice in run.settings.notices))
+    for notice in run.settings.notices:
+        out.event(events.notice(notice))
     started = dt.datetime.now(dt.UTC)
     try:
         if several:

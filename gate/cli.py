@@ -65,10 +65,20 @@ def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> l
 
     values = [flags.get(spec.dest) for spec in OPTIONS if spec.secret]
     values += [env.get(var) for spec in OPTIONS if spec.secret for var in spec.env_vars]
-    base_urls = [flags.get("base_url"), *(env.get(v) for v in OPTIONS_BY_NAME["base-url"].env_vars)]
+    base_urls = [flags.get(name.replace("-", "_")) for name in ("base-url", "pushgateway")] + [
+        env.get(v) for name in ("base-url", "pushgateway") for v in OPTIONS_BY_NAME[name].env_vars
+    ]
     values += [secret for url in base_urls if isinstance(url, str) for secret in url_secrets(url)]
     values += list(proxy_secrets(env))
     return [str(v) for v in values if v]
+
+
+def _wants_json_lines(flags: Mapping[str, object], env: Mapping[str, str]) -> bool:
+    """--log-format, read before resolution so a configuration error is logged the same way."""
+    from gate.inputs import raw_value
+
+    value, _ = raw_value(OPTIONS_BY_NAME["log-format"], flags, env)
+    return str(value).strip().lower() == "json"
 
 
 def run_gate(
@@ -87,7 +97,10 @@ def run_gate(
     redactor = Redactor()
     for secret in _candidate_secrets(flags, env):
         redactor.register(secret)
-    console = Console(stdout, redactor, color=Console.wants_color(stdout, env))
+    json_lines = _wants_json_lines(flags, env)
+    console = Console(
+        stdout, redactor, color=Console.wants_color(stdout, env) and not json_lines, json_lines=json_lines
+    )
     try:
         try:
             run = resolve(flags, env, redactor.register)

@@ -91,6 +91,11 @@ class GitHubActions:
                     f"::warning title={escape_property(self._safe(title))}::{escape_data(self._safe(text))}"
                 )
 
+    def warn(self, title: str, text: str) -> None:
+        self._command(
+            f"::warning title={escape_property(self._safe(title))}::{escape_data(self._safe(text))}"
+        )
+
     def _safe(self, text: str) -> str:
         return self.redactor.redact(one_line(text, 1000))
 

@@ -76,6 +76,9 @@ RUN_WIDE = frozenset(
         "notes",
         "preflight",
         "require-preflight",
+        "log-format",
+        "metrics-file",
+        "pushgateway",
         *PREFLIGHT_KEYS,
     }
 )
@@ -392,6 +395,31 @@ OPTIONS: tuple[OptionSpec, ...] = (
         False,
         "Also check that a forced call of one tiny function comes back well formed.",
         env=_env("check-tools"),
+    ),
+    OptionSpec(
+        "log-format",
+        "choice",
+        "human",
+        "Console output: human lines, or json (one JSON object per event: run start, each attempt, each "
+        "check, the verdict; docs/monitoring.md).",
+        env=_env("log-format"),
+        choices=("human", "json"),
+    ),
+    OptionSpec(
+        "metrics-file",
+        "path",
+        None,
+        "Write the run's metrics in the Prometheus text format to this file (node_exporter textfile "
+        "collector).",
+        env=_env("metrics-file"),
+    ),
+    OptionSpec(
+        "pushgateway",
+        "str",
+        None,
+        "Push the run's metrics to this Prometheus Pushgateway URL; a pushgateway that is down or slow is a "
+        "warning, never a failure, and costs at most a few seconds.",
+        env=_env("pushgateway"),
     ),
     OptionSpec("reviewer", "str", None, "Reviewer, for the decision record.", env=_env("reviewer")),
     OptionSpec(

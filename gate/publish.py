@@ -18,8 +18,9 @@ from xml.sax.saxutils import escape
 from gate.config import RunSettings
 from gate.failures import FailureClass
 from gate.github import GitHubActions, outputs
+from gate.pushgateway import push
 from gate.report import RunReport
-from gate.reporters import console, json_report, junit, summary
+from gate.reporters import console, events, json_report, junit, metrics, summary
 from gate.results import CheckResult, Status, internal_failure
 from gate.terminal import Console
 from gate.text import one_line
@@ -69,6 +70,8 @@ def default_artifacts(settings: RunSettings) -> list[Artifact]:
         artifacts.append(Artifact(settings.junit, junit.render, kind="junit"))
     if settings.summary is not None:
         artifacts.append(Artifact(settings.summary, summary.render, append=True, kind="summary"))
+    if settings.metrics_file is not None:
+        artifacts.append(Artifact(settings.metrics_file, metrics.render, kind="metrics"))
     return artifacts
 
 
@@ -91,6 +94,8 @@ def publish(
     out.emit(*console.footer(safe))
     for artifact in artifacts:
         out.emit(f"  wrote      : {artifact.path}")
+    pushed = _push(safe, out, github)
+    out.event({**events.verdict(safe), "metrics_pushed": pushed})
     if github is not None:
         github.annotate(safe)
         outputs_file = github.write_outputs(outputs(safe))
@@ -98,6 +103,26 @@ def publish(
             out.redactor.scan_and_scrub(outputs_file)
         github.give_to_workspace_owner([a.path for a in artifacts])
     return run
+
+
+def _push(run: RunReport, out: Console, github: GitHubActions | None) -> bool | None:
+    """Push each target's metrics; a pushgateway that fails is a warning, never a failure."""
+    base = run.settings.pushgateway
+    if not base:
+        return None
+    ok = True
+    for target in run.targets:
+        text = out.redactor.redact(metrics.render_target(run, target))
+        problem, seconds = push(base, target.config.environment, metrics.target_label(target), text)
+        if problem is None:
+            out.emit(f"  pushed     : metrics of {metrics.target_label(target)} in {seconds * 1000:.0f} ms")
+            continue
+        ok = False
+        out.emit(f"warning: {problem}")
+        out.event(events.notice(problem))
+        if github is not None:
+            github.warn("smoke gate: metrics", problem)
+    return ok
 
 
 def _write_all(run: RunReport, artifacts: Sequence[Artifact], out: Console) -> RunReport:

@@ -40,6 +40,9 @@ class RunSettings:
     record: RecordInputs = field(default_factory=RecordInputs)
     preflight: Preflight = field(default_factory=Preflight)
     notices: tuple[str, ...] = ()  # warnings about the configuration itself (shadowed variables)
+    log_format: str = "human"
+    metrics_file: Path | None = None
+    pushgateway: str | None = None
 
     @property
     def policy(self) -> Policy:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TextIO
 
@@ -10,10 +11,24 @@ from gate.reporters.console import colorize
 
 
 class Console:
-    def __init__(self, stream: TextIO, redactor: Redactor, color: bool = False) -> None:
+    """Human lines by default; with `json_lines`, only events, one JSON object per line (human lines are
+    dropped, GitHub workflow commands are written by gate.github, not here)."""
+
+    def __init__(
+        self, stream: TextIO, redactor: Redactor, color: bool = False, json_lines: bool = False
+    ) -> None:
         self.stream = stream
         self.redactor = redactor
         self.color = color
+        self.json_lines = json_lines
+
+    def event(self, payload: Mapping[str, object]) -> None:
+        if not self.json_lines:
+            return
+        safe = self.redactor.redact_deep(dict(payload))
+        line = json.dumps(safe, ensure_ascii=False, allow_nan=False, default=str)
+        self._write(self.redactor.redact(line) + "\n")
+        self._flush()
 
     @staticmethod
     def wants_color(stream: TextIO, env: Mapping[str, str]) -> bool:
@@ -24,14 +39,24 @@ class Console:
         return bool(isatty and isatty())
 
     def emit(self, *lines: str) -> None:
+        if self.json_lines:
+            return
         for line in lines:
             text = self.redactor.redact(line)
             self._write((colorize(text) if self.color else text) + "\n")
-        self.stream.flush()
+        self._flush()
+
+    def _flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            return
 
     def _write(self, text: str) -> None:
         try:
             self.stream.write(text)
+        except BrokenPipeError:  # the reader went away (`| head`): the reports still get written
+            return
         except UnicodeEncodeError:  # a console that cannot show a character gets a replacement for it
             encoding = getattr(self.stream, "encoding", None) or "ascii"
             self.stream.write(text.encode(encoding, "replace").decode(encoding, "replace"))

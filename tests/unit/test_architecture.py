@@ -53,6 +53,7 @@ LAYERS: dict[str, int] = {
     "gate.github": 9,
     "gate.terminal": 10,
     "gate.publish": 11,
+    "gate.pushgateway": 2,
     "gate.app": 12,
     "gate.cli": 13,
     "gate.__main__": 14,
@@ -148,7 +149,7 @@ def test_only_the_endpoint_module_sends_requests():
         if "from gate.client import" in p.read_text(encoding="utf-8")
         and "send" in _names_from(p, "gate.client")
     }
-    assert senders == {"gate.endpoint"}
+    assert senders == {"gate.endpoint", "gate.pushgateway"}  # the pushgateway is not the API
 
 
 def _names_from(path: Path, module: str) -> set[str]:
