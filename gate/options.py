@@ -353,7 +353,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "mode",
         "choice",
         "enforce",
-        "enforce: exit non-zero on failure; report: always exit 0.",
+        "enforce: exit non-zero on failure; report: exit 0 after writing every report (a configuration "
+        "error still exits 2: nothing was sent, there is nothing to monitor).",
         env=_env("mode"),
         choices=("enforce", "report"),
     ),

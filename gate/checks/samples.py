@@ -82,6 +82,7 @@ def check_samples(ctx: RunContext) -> CheckResult:
         "min_success_rate": config.min_success_rate,
         "latency_ms": summary.as_dict() if summary else None,
         "retries": sum(ex.retried for ex in exchanges),
+        "attempts": sum(len(ex.attempts) for ex in others),  # the first sample's are the completion check's
     }
     counts = f"{succeeded}/{len(exchanges)} succeeded"
     timing = summary.text() if summary else "no latency"

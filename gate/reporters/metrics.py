@@ -31,6 +31,10 @@ HELP = {
 }
 
 
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def target_label(target: TargetReport) -> str:
     return target.name or "default"
 
@@ -64,11 +68,10 @@ def _samples(run: RunReport, target: TargetReport) -> Iterable[tuple[str, str, f
         figures = (("p50", target.latency.p50), ("p95", target.latency.p95), ("max", target.latency.max))
         for stat, value in figures:  # not `quantile`: that label belongs to summaries, these are gauges
             yield "latency_seconds", _labels(base, stat=stat), round(value / 1000, 6)
-    attempts = [
-        a for r in target.results for a in (r.details.get("attempt_log") or []) if isinstance(a, Mapping)
-    ]
-    yield "attempts", _labels(base), float(len(attempts))
-    yield "retries", _labels(base), float(sum(1 for a in attempts if (a.get("attempt") or 1) > 1))
+    attempts = sum(_count(r.details.get("attempts")) for r in target.results)
+    retries = sum(_count(r.details.get("retried", r.details.get("retries"))) for r in target.results)
+    yield "attempts", _labels(base), float(attempts)
+    yield "retries", _labels(base), float(retries)
     tokens = target.tokens
     for kind, value in (
         ("prompt", tokens.prompt),
