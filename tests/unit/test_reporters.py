@@ -272,3 +272,18 @@ def test_a_failed_rollback_verification_says_so_loudly():
     assert record["rollback_test_result"] == "FAIL: the rollback did not restore service"
     passing = json_report.build(run(target(PASSING), settings=rollback))["decision_record"]
     assert passing["rollback_test_result"] == "pass: the rolled-back path serves"
+
+
+def test_the_summary_fits_a_pull_request_comment_whatever_the_run():
+    """GitHub refuses a comment over 65,536 characters: the docs' sticky-comment recipe posts the summary
+    as it is, so even 32 targets with long server messages and warnings must fit (summary.fit cuts at a
+    line boundary and says so)."""
+    noisy = replace(
+        FAILING[1],
+        message="upstream said " + "x" * 5000,
+        warnings=tuple(f"warning {i} " + "y" * 500 for i in range(30)),
+    )
+    targets = [target((FAILING[0], noisy, FAILING[2]), f"target-{i}") for i in range(32)]
+    text = summary.render(run(*targets, settings=replace(SETTINGS, targets=Path("targets.toml"))))
+    assert len(text) <= 65_536 and len(text.encode("utf-8")) <= summary.MAX_BYTES
+    assert "summary cut to stay under the size limit" in text
