@@ -63,6 +63,7 @@ class GateConfig:
     request_file: Path | None
     check_structured_output: bool
     check_tools: bool
+    sdk_parity: bool
     sim_scenario: str | None = None
     sources: Mapping[str, str] | None = None
     baseline_report: Mapping[str, object] | None = None
@@ -181,6 +182,16 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
         except BaselineError as exc:
             raise ConfigError(
                 "baseline", str(exc), "pass the JSON report (--json) of a passing run", sources["baseline"]
+            ) from None
+    if values["sdk_parity"]:
+        try:
+            import openai  # noqa: F401 - only whether it is there
+        except ImportError:
+            raise ConfigError(
+                "sdk-parity",
+                "needs the official openai package, which is not installed",
+                "pip install 'cometapi-smoke-gate[sdk]' (or drop --sdk-parity)",
+                sources["sdk_parity"],
             ) from None
     template = None
     if values["request_file"] is not None:

@@ -422,6 +422,14 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "warning, never a failure, and costs at most a few seconds.",
         env=_env("pushgateway"),
     ),
+    OptionSpec(
+        "sdk-parity",
+        "bool",
+        False,
+        "Also send the body through the official openai SDK and compare the two answers' parse (needs the "
+        "openai package: pip install 'cometapi-smoke-gate[sdk]').",
+        env=_env("sdk-parity"),
+    ),
     OptionSpec("reviewer", "str", None, "Reviewer, for the decision record.", env=_env("reviewer")),
     OptionSpec(
         "docs-checked",

@@ -64,6 +64,10 @@ def plan(ctx: RunContext) -> list[PlannedCheck]:
         from gate.checks.template import check_tool_calls
 
         checks.append(PlannedCheck("tool-calls", check_tool_calls))
+    if config.sdk_parity:
+        from gate.checks.sdk import check_sdk_parity
+
+        checks.append(PlannedCheck("sdk-parity", check_sdk_parity))
     if template is not None and template.wants_usage_chunk:
         from gate.checks.template import check_usage_chunk
 

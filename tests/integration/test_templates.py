@@ -172,3 +172,30 @@ def test_an_unknown_field_warns_and_a_gateway_that_rejects_it_is_the_finding(sim
     assert config["status"] == "warn" and "field 'app_trace_id'" in config["warnings"][0]
     rejected = _run(gate, sim, "tmpl_rejects_unknown_field", "--request-file", str(path)).expect_exit(1)
     assert rejected.failure_class == "request"
+
+
+# --- the SDK path ---
+
+
+def test_sdk_parity_passes_when_the_sdk_parses_what_the_raw_call_parsed(sim, gate):
+    run = _run(gate, sim, "tmpl_ok", "--request-file", str(STRUCTURED), "--sdk-parity").expect_exit(0)
+    check = run.check("sdk-parity")
+    assert check["status"] == "pass" and check["details"]["sdk_version"]
+    assert check["details"]["raw_shape"] == check["details"]["sdk_shape"]
+    tools = _run(gate, sim, "tmpl_ok", "--request-file", str(TOOLS), "--sdk-parity").expect_exit(0)
+    assert tools.check("sdk-parity")["details"]["sdk_shape"]["tool_calls"] == ["get_order_status"]
+
+
+def test_sdk_parity_fails_when_the_sdk_call_does(sim, gate):
+    """The second request to this scenario fails: the raw call passed, the SDK call (not retried) did not."""
+    run = _run(gate, sim, "one_sample_fails", "--sdk-parity").expect_exit(3)
+    assert (run.failure_class, run.report["failed_check"]) == ("upstream", "sdk-parity")
+    assert "the SDK call got HTTP 500" in run.check("sdk-parity")["message"]
+
+
+def test_sdk_parity_without_the_sdk_is_a_config_error(sim, gate, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "openai", None)  # as if the sdk extra were not installed
+    run = _run(gate, sim, "ok", "--sdk-parity")
+    assert "pip install 'cometapi-smoke-gate[sdk]'" in run.expect_exit(2).stderr and sim.count() == 0

@@ -1,0 +1,104 @@
+"""sdk-parity (`--sdk-parity`, needs the `openai` package: the `sdk` extra): the same body sent once more
+through the official openai Python SDK, and the two answers' parse compared.
+
+The runbook: "compare one raw HTTP call with one SDK call in staging when upgrading dependencies". The
+answers' text can differ between two calls; their shape must not: the SDK must parse what the raw call
+parsed (role, whether there is text, a refusal, the tool calls' names, finish_reason). The SDK version is
+recorded. The SDK call is never retried (max_retries=0) and has the same deadline as every request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from gate.checks import RunContext, elapsed_ms
+from gate.endpoint import completion_body
+from gate.failures import FailureClass
+from gate.families import shape_for
+from gate.results import CheckResult, Status, Tokens
+from gate.text import one_line
+
+_STATUS_CLASSES = {
+    401: FailureClass.AUTH,
+    403: FailureClass.AUTH,
+    404: FailureClass.ENDPOINT,
+    429: FailureClass.RATE_LIMIT,
+}
+
+
+def shape_of(message: Mapping[str, Any], finish_reason: object) -> dict[str, object]:
+    calls = message.get("tool_calls") or []
+    return {
+        "role": message.get("role"),
+        "text": isinstance(message.get("content"), str) and bool(str(message.get("content")).strip()),
+        "refusal": bool(message.get("refusal")),
+        "tool_calls": sorted(
+            str((c.get("function") or {}).get("name")) for c in calls if isinstance(c, Mapping)
+        ),
+        "finish_reason": finish_reason,
+    }
+
+
+def _sdk_failure(exc: Exception) -> tuple[FailureClass, str]:
+    import openai
+
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        failure = _STATUS_CLASSES.get(status) or (
+            FailureClass.UPSTREAM if status >= 500 else FailureClass.REQUEST
+        )
+        return failure, f"the SDK call got HTTP {status}: {one_line(str(exc), 200)}"
+    if isinstance(exc, openai.APITimeoutError):
+        return FailureClass.TIMEOUT, "the SDK call timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        return FailureClass.CONNECT, f"the SDK call could not connect: {one_line(str(exc), 200)}"
+    return FailureClass.CONTRACT, (
+        "the SDK could not parse the answer the raw call parsed: "
+        f"{type(exc).__name__}: {one_line(str(exc), 200)}"
+    )
+
+
+def check_sdk_parity(ctx: RunContext) -> CheckResult:
+    import openai
+
+    started = time.monotonic()
+    config = ctx.config
+    raw = ctx.state.first_exchange
+    assert raw is not None and raw.payload is not None, "planned after the completion check passed"
+    body = dict(config.template.body) if config.template else completion_body(config, shape_for(config))
+    body.pop("stream", None)  # the SDK's parse of a complete answer; streams are checked by the stream check
+    body.pop("stream_options", None)
+    details: dict[str, object] = {"sdk": "openai", "sdk_version": openai.__version__}
+    client = openai.OpenAI(
+        api_key=config.api_key, base_url=config.api_root, timeout=config.timeout, max_retries=0
+    )
+    try:
+        answer = client.chat.completions.create(**body)
+        sdk_payload = answer.model_dump(mode="json")
+    except Exception as exc:  # the SDK's own errors, and anything its parse raises
+        failure, message = _sdk_failure(exc)
+        return CheckResult("sdk-parity", Status.FAIL, message, elapsed_ms(started), failure, details)
+    finally:
+        client.close()
+    raw_choice = (raw.payload.get("choices") or [{}])[0]
+    sdk_choice = (sdk_payload.get("choices") or [{}])[0]
+    raw_shape = shape_of(raw_choice.get("message") or {}, raw_choice.get("finish_reason"))
+    sdk_shape = shape_of(sdk_choice.get("message") or {}, sdk_choice.get("finish_reason"))
+    details.update(raw_shape=raw_shape, sdk_shape=sdk_shape)
+    tokens = Tokens.of(sdk_payload.get("usage"))
+    if raw_shape != sdk_shape:
+        differs = ", ".join(k for k in raw_shape if raw_shape[k] != sdk_shape[k])
+        message = f"the raw call and openai {openai.__version__} parsed different answers ({differs})"
+        return CheckResult(
+            "sdk-parity",
+            Status.FAIL,
+            message,
+            elapsed_ms(started),
+            FailureClass.CONTRACT,
+            details,
+            tokens=tokens,
+        )
+    message = f"openai {openai.__version__} parses the same answer as the raw call"
+    return CheckResult("sdk-parity", Status.PASS, message, elapsed_ms(started), None, details, tokens=tokens)
