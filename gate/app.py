@@ -25,7 +25,7 @@ from gate.failures import FailureClass
 from gate.github import GitHubActions
 from gate.publish import Artifact, default_artifacts, publish
 from gate.report import RunReport, TargetReport, run_report, target_report
-from gate.reporters import console, events
+from gate.reporters import console
 from gate.results import CheckResult, Status, internal_failure
 from gate.runner import run_checks
 from gate.terminal import Console
@@ -56,12 +56,16 @@ def run_target(
     emit, redact = out.emit, out.redactor.redact_deep
     config = target.config
     emit(*console.header(redact(config)))
-    out.event(events.run_start(config, settings, target.name))
+    if out.json_lines:
+        from gate.reporters import events
+
+        out.event(events.run_start(config, settings, target.name))
 
     def on_result(result: CheckResult) -> None:
         emit(*console.check_line(redact(result)))
-        for event in events.check_events(result, config, settings, target.name):
-            out.event(event)
+        if out.json_lines:
+            for event in events.check_events(result, config, settings, target.name):
+                out.event(event)
 
     started = dt.datetime.now(dt.UTC)
     with _live(config) as live:
@@ -152,8 +156,11 @@ def execute(
         title = "targets" if several else run.targets[0].config.environment
         github.group(f"cometapi-smoke-gate: {title}")
     out.emit(*(f"warning: {notice}" for notice in run.settings.notices))
-    for notice in run.settings.notices:
-        out.event(events.notice(notice))
+    if out.json_lines:
+        from gate.reporters import events
+
+        for notice in run.settings.notices:
+            out.event(events.notice(notice))
     started = dt.datetime.now(dt.UTC)
     try:
         if several:

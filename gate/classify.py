@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from gate import gateway
 from gate.client import HttpResponse
 from gate.failures import FailureClass
 from gate.headers import RequestIds, request_ids, retry_after_seconds
@@ -30,7 +29,7 @@ _MODEL_CODES = frozenset({"model_not_found", "invalid_model", "model_not_availab
 _REQUEST_CODES = frozenset({"invalid_request", "invalid_request_error", "bad_request"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HttpFailure:
     failure_class: FailureClass
     message: str
@@ -42,7 +41,7 @@ class HttpFailure:
     param: str | None = None  # the request parameter the error names (OpenAI's error.param)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NonJsonFailure:
     failure_class: FailureClass
     message: str
@@ -82,6 +81,8 @@ def classify_status(response: HttpResponse, payload: Any) -> HttpFailure | None:
 
     if 200 <= status < 300 and error is None:
         return None
+    from gate import gateway  # its rule table is needed only when something failed
+
     rule = gateway.match(status, code, message)
     if rule is not None:
         return fail(rule.failure_class, f"HTTP {status} {rule.what}{suffix}", rule.hint)
@@ -125,6 +126,8 @@ def describe_non_json(response: HttpResponse, payload: NotJson) -> NonJsonFailur
     endpoint) when the page says so, else something in the way (a proxy or captive portal: protocol)."""
     content_type = one_line(response.headers.get("content-type", "none"), 60)
     if looks_like_html(response):
+        from gate import gateway
+
         evidence = gateway.web_ui_evidence(response.headers, response.body)
         if evidence:
             return NonJsonFailure(

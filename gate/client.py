@@ -29,7 +29,7 @@ USER_AGENT = f"cometapi-smoke-gate/{__version__}"
 READ_CHUNK = 64 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HttpResponse:
     status: int
     reason: str

@@ -13,14 +13,17 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gate.baseline import BaselineError, load_baseline
 from gate.inputs import ConfigError, option_values
 from gate.options import OPTIONS, OPTIONS_BY_NAME
 from gate.settings import RunSettings, resolve_settings
 from gate.target_values import check_scenario, resolve_ca_bundle, validate_key
-from gate.template import Template
 from gate.urls import is_loopback, normalize_base_url, shown_url
+
+if TYPE_CHECKING:  # loaded only when a request file is used
+    from gate.template import Template
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ STANDARD_BUDGET = 16  # some models reject less
 REASONING_BUDGET = 256  # reasoning and answer share max_completion_tokens
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Family:
     name: str
     pattern: re.Pattern[str]

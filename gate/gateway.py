@@ -9,16 +9,16 @@ message, never at the type's brand.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gate.failures import FailureClass
+from gate.headers import GATEWAY_ID_HEADER
 
-GATEWAY_ID_HEADER = "x-oneapi-request-id"
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
     """One kind of gateway answer: what it means and what to do about it."""
 
@@ -28,7 +28,12 @@ class Rule:
     hint: str  # the specific next step, shown instead of the class's general one
     statuses: frozenset[int] = frozenset()  # empty: any status
     codes: frozenset[str] = frozenset()
-    pattern: re.Pattern[str] | None = None
+    pattern: str | None = None  # compiled on first use: a passing run never needs it
+
+    def says(self, message: str) -> bool:
+        return (
+            self.pattern is not None and bool(message) and _compiled(self.pattern).search(message) is not None
+        )
 
 
 def _rule(
@@ -41,8 +46,7 @@ def _rule(
     codes: tuple[str, ...] = (),
     pattern: str | None = None,
 ) -> Rule:
-    compiled = re.compile(pattern, re.IGNORECASE) if pattern else None
-    return Rule(name, failure_class, what, hint, frozenset(statuses), frozenset(codes), compiled)
+    return Rule(name, failure_class, what, hint, frozenset(statuses), frozenset(codes), pattern)
 
 
 # First match wins: the specific before the general (a saturated upstream keeps the upstream's
@@ -188,6 +192,11 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
 def match(status: int, code: str, message: str) -> Rule | None:
     """The first rule that fits this answer, or None (then the generic status rules apply)."""
     for rule in RULES:
@@ -196,8 +205,7 @@ def match(status: int, code: str, message: str) -> Rule | None:
         if not rule.codes and rule.pattern is None:
             return rule  # the status alone says it
         by_code = bool(code) and code in rule.codes
-        by_text = rule.pattern is not None and bool(message) and rule.pattern.search(message) is not None
-        if by_code or by_text:
+        if by_code or rule.says(message):
             return rule
     return None
 

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-from gate.gateway import GATEWAY_ID_HEADER
 from gate.text import INTAKE_LIMIT, one_line
 
+GATEWAY_ID_HEADER = "x-oneapi-request-id"  # one-api / new-api, on every response (docs/gateway.md)
 # The provider's or proxy's own id: OpenAI's x-request-id (copied through by the gateway on a success),
 # LiteLLM's call id, Cloudflare's ray.
 _PROVIDER_ID_HEADERS = ("x-request-id", "request-id", "x-litellm-call-id", "cf-ray")

@@ -21,7 +21,7 @@ class NonFinite(str):
     """A NaN / Infinity / -Infinity literal found in a body, kept as its text."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NotJson:
     """A body that did not parse, and why (for the failure message)."""
 

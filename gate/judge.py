@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.classify import classify_status, describe_non_json
 from gate.client import HttpResponse
@@ -15,11 +15,13 @@ from gate.contract import violations
 from gate.failures import FailureClass
 from gate.headers import RequestIds, request_ids, should_retry
 from gate.jsonbody import NotJson, try_parse
-from gate.streamed import StreamCollector
 from gate.text import INTAKE_LIMIT, clean, decode
 
+if TYPE_CHECKING:  # imported only when a request file streams
+    from gate.streamed import StreamCollector
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class Judged:
     """One response or transport failure, judged: a contract-valid payload, or the failure with what to
     report about it."""

@@ -9,12 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gate.runbook import PREFLIGHT_ITEMS, PREFLIGHT_KEYS
-
 Kind = Literal["str", "int", "float", "bool", "choice", "path"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OptionSpec:
     name: str  # hyphenated, as the flag and the action input
     kind: Kind
@@ -54,6 +52,29 @@ class OptionSpec:
 def _env(name: str, *, cometapi: bool = False) -> tuple[str, ...]:
     upper = name.upper().replace("-", "_")
     return (f"COMETAPI_{upper}", f"GATE_{upper}") if cometapi else (f"GATE_{upper}",)
+
+
+@dataclass(frozen=True)
+class PreflightItem:
+    key: str  # the option name and the file key
+    label: str
+
+
+PREFLIGHT_ITEMS: tuple[PreflightItem, ...] = (
+    PreflightItem("change-owner", "change owner"),
+    PreflightItem("rollback-owner", "rollback owner"),
+    PreflightItem("previous-version", "previous known-good deployment version"),
+    PreflightItem("previous-config-version", "previous known-good configuration version"),
+    PreflightItem("previous-model", "previous known-good model"),
+    PreflightItem("previous-request-template", "previous known-good request template"),
+    PreflightItem("feature-flag", "feature flag"),
+    PreflightItem("feature-flag-rollback-value", "feature flag rollback value"),
+    PreflightItem("traffic-router", "traffic router control"),
+    PreflightItem("dashboard-url", "dashboard"),
+    PreflightItem("comms-channel", "communication channel"),
+    PreflightItem("escalation-path", "escalation path"),
+)
+PREFLIGHT_KEYS = frozenset(item.key for item in PREFLIGHT_ITEMS)
 
 
 # Options that belong to the run, not to one target: a targets file cannot set them.

@@ -21,11 +21,10 @@ from gate.families import RequestShape, shape_for
 from gate.headers import RequestIds
 from gate.judge import Judged, evaluate, judge_stream, with_shape_check
 from gate.retry import RetryPolicy
-from gate.streamed import StreamCollector
 from gate.text import INTAKE_LIMIT, one_line
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Attempt:
     number: int
     status: int | None
@@ -35,7 +34,7 @@ class Attempt:
     request_id: str | None = None  # the gateway's, else the provider's (failed attempts too)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Exchange:
     """What one logical request produced: a parsed, contract-valid completion or one classified failure."""
 
@@ -208,7 +207,11 @@ def _attempt(
 ) -> Judged:
     streaming = body.get("stream") is True
     tools_sent = bool(body.get("tools"))
-    collector = StreamCollector(time.monotonic())
+    collector = None
+    if streaming:  # a request file with stream: true (the gate's own request never streams here)
+        from gate.streamed import StreamCollector
+
+        collector = StreamCollector(time.monotonic())
     try:
         response = call(
             config,
@@ -218,11 +221,11 @@ def _attempt(
             body=json.dumps(body).encode("utf-8"),
             api_key=api_key,
             timeout=timeout,
-            sink=collector.feed if streaming else None,
+            sink=collector.feed if collector is not None else None,
         )
     except TransportError as error:
         return Judged(error.failure_class, error.message, excerpt=error.detail, latency_ms=error.elapsed_ms)
-    if streaming and not response.body and 200 <= response.status < 300:
+    if collector is not None and not response.body and 200 <= response.status < 300:
         judged = judge_stream(response, collector, tools_sent)  # the body went to the collector
     else:
         judged = with_shape_check(evaluate(response), tools_sent)

@@ -18,9 +18,8 @@ from xml.sax.saxutils import escape
 from gate.config import RunSettings
 from gate.failures import FailureClass
 from gate.github import GitHubActions, outputs
-from gate.pushgateway import push
 from gate.report import RunReport
-from gate.reporters import console, events, json_report, junit, metrics, summary
+from gate.reporters import console, json_report, junit, summary
 from gate.results import CheckResult, Status, internal_failure
 from gate.terminal import Console
 from gate.text import one_line
@@ -28,7 +27,7 @@ from gate.text import one_line
 Render = Callable[[RunReport], str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Artifact:
     """A file the gate writes; `write` is replaceable so tests can force a leak past the Redactor."""
 
@@ -71,6 +70,8 @@ def default_artifacts(settings: RunSettings) -> list[Artifact]:
     if settings.summary is not None:
         artifacts.append(Artifact(settings.summary, summary.render, append=True, kind="summary"))
     if settings.metrics_file is not None:
+        from gate.reporters import metrics  # imported only when asked for, as every opt-in output
+
         artifacts.append(Artifact(settings.metrics_file, metrics.render, kind="metrics"))
     return artifacts
 
@@ -95,7 +96,10 @@ def publish(
     for artifact in artifacts:
         out.emit(f"  wrote      : {artifact.path}")
     pushed = _push(safe, out, github)
-    out.event({**events.verdict(safe), "metrics_pushed": pushed})
+    if out.json_lines:
+        from gate.reporters import events
+
+        out.event({**events.verdict(safe), "metrics_pushed": pushed})
     if github is not None:
         github.annotate(safe)
         outputs_file = github.write_outputs(outputs(safe))
@@ -110,6 +114,9 @@ def _push(run: RunReport, out: Console, github: GitHubActions | None) -> bool | 
     base = run.settings.pushgateway
     if not base:
         return None
+    from gate.pushgateway import push
+    from gate.reporters import events, metrics
+
     ok = True
     for target in run.targets:
         text = out.redactor.redact(metrics.render_target(run, target))

@@ -15,7 +15,7 @@ from gate.results import Status
 from gate.verdict import Verdict
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Record:
     """What one field reads: the run's settings, the target's report, and the verdict to record."""
 
@@ -24,7 +24,7 @@ class Record:
     verdict: Verdict
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RecordField:
     key: str  # JSON member and JUnit property name
     label: str  # the summary table's row

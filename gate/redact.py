@@ -114,7 +114,7 @@ class Redactor:
         JSON escapes."""
         if self._pattern is None:
             return False
-        plain, _ = unescaped(text)
+        plain = _ESCAPE.sub(lambda m: _decode(m.group()), text)  # positions are not needed to detect
         return bool(self._pattern.search(plain) or _fragment_spans(fold(plain), self._grams))
 
     def scrub(self, text: str) -> str:
@@ -166,8 +166,8 @@ def _deep(value: object, redactor: Redactor) -> object:
 
 def _fragment_spans(folded: str, grams: set[str]) -> list[tuple[int, int]]:
     """(start, end) of every run of FRAGMENT or more characters that belong to some secret's windows."""
-    if not grams or len(folded) < FRAGMENT:
-        return []
+    if not grams or len(folded) < FRAGMENT or not any(gram in folded for gram in grams):
+        return []  # the common case, decided by C-level substring searches
     spans: list[tuple[int, int]] = []
     for i in range(len(folded) - FRAGMENT + 1):
         if folded[i : i + FRAGMENT] in grams:

@@ -18,7 +18,7 @@ from gate.verdict import Policy, Verdict, decide, decide_run
 SCHEMA_VERSION = "1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TargetReport:
     name: str | None
     config: GateConfig
@@ -76,7 +76,7 @@ def target_report(
     return TargetReport(name, config, results, decide(results, policy), started, dt.datetime.now(dt.UTC))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunReport:
     settings: RunSettings
     targets: tuple[TargetReport, ...]

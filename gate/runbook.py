@@ -7,33 +7,11 @@ TOML or YAML, keys as below) and from options of the same names; an option wins 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class PreflightItem:
-    key: str  # the option name and the file key
-    label: str
-
-
-PREFLIGHT_ITEMS: tuple[PreflightItem, ...] = (
-    PreflightItem("change-owner", "change owner"),
-    PreflightItem("rollback-owner", "rollback owner"),
-    PreflightItem("previous-version", "previous known-good deployment version"),
-    PreflightItem("previous-config-version", "previous known-good configuration version"),
-    PreflightItem("previous-model", "previous known-good model"),
-    PreflightItem("previous-request-template", "previous known-good request template"),
-    PreflightItem("feature-flag", "feature flag"),
-    PreflightItem("feature-flag-rollback-value", "feature flag rollback value"),
-    PreflightItem("traffic-router", "traffic router control"),
-    PreflightItem("dashboard-url", "dashboard"),
-    PreflightItem("comms-channel", "communication channel"),
-    PreflightItem("escalation-path", "escalation path"),
-)
-PREFLIGHT_KEYS = frozenset(item.key for item in PREFLIGHT_ITEMS)
+from gate.options import PREFLIGHT_ITEMS, PREFLIGHT_KEYS
 
 
 class PreflightFileError(ValueError):
@@ -57,6 +35,8 @@ def load_preflight(path: Path) -> dict[str, str]:
 
             document = yaml.safe_load(text)
         else:
+            import tomllib
+
             document = tomllib.loads(text)
     except Exception as exc:  # yaml.YAMLError, tomllib.TOMLDecodeError: one clear line either way
         raise PreflightFileError(

@@ -18,7 +18,7 @@ from gate.results import CheckResult, Status, internal_failure, passed, skipped
 CheckFn = Callable[[RunContext], CheckResult]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PlannedCheck:
     id: str
     run: CheckFn

@@ -15,7 +15,7 @@ from gate.sse import SSEParser
 from gate.text import INTAKE_LIMIT, one_line
 
 
-@dataclass
+@dataclass(eq=False)
 class StreamCollector:
     """Feeds the SSE parser as bytes arrive and keeps what the check needs; the first problem wins."""
 

@@ -24,7 +24,7 @@ from gate.jsonbody import MAX_DEPTH, deeper_than
 _PLACEHOLDER = re.compile(r"\{\{\s*(prompt|model)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Template:
     body: Mapping[str, Any]
     path: Path

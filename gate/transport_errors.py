@@ -17,7 +17,7 @@ import urllib3
 from gate.failures import FailureClass
 
 
-@dataclass
+@dataclass(eq=False)
 class TransportError(Exception):
     """The request produced no complete HTTP response."""
 

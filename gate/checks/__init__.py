@@ -20,7 +20,7 @@ from gate.runbook import Preflight
 Resolver = Callable[..., list[Any]]
 
 
-@dataclass
+@dataclass(eq=False)
 class RunState:
     """What earlier checks hand on to later ones, typed."""
 
@@ -32,7 +32,7 @@ class RunState:
         return {r.id: r.details for r in self.results}
 
 
-@dataclass
+@dataclass(eq=False)
 class RunContext:
     """What checks share: the config, one HTTP session, the environment and earlier checks' findings."""
 
