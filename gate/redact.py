@@ -69,8 +69,16 @@ class Redactor:
             return
         with self._lock:
             self._forms.update(_variants(secret))
-            folded = fold(secret)
-            self._grams.update(folded[i : i + FRAGMENT] for i in range(len(folded) - FRAGMENT + 1))
+            # Fragments of the secret as written, and as an error message or a log quotes it: JSON- and
+            # repr-escaped (a backslash doubled), URL-encoded. A cut fragment keeps that escaping.
+            for form in {
+                secret,
+                json.dumps(secret)[1:-1],
+                repr(secret)[1:-1],
+                urllib.parse.quote(secret, safe=""),
+            }:
+                folded = fold(form)
+                self._grams.update(folded[i : i + FRAGMENT] for i in range(len(folded) - FRAGMENT + 1))
             # Longest first, so a longer form is never half-masked by a shorter one.
             ordered = sorted(self._forms, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(s) for s in ordered), re.IGNORECASE)
