@@ -59,12 +59,13 @@ def run_target(
     if out.json_lines:
         from gate.reporters import events
 
-        out.event(events.run_start(config, settings, target.name))
+        out.event(events.run_start(redact(config), settings, target.name))
 
     def on_result(result: CheckResult) -> None:
-        emit(*console.check_line(redact(result)))
+        safe = redact(result)  # before any line or event cuts its text
+        emit(*console.check_line(safe))
         if out.json_lines:
-            for event in events.check_events(result, config, settings, target.name):
+            for event in events.check_events(safe, redact(config), settings, target.name):
                 out.event(event)
 
     started = dt.datetime.now(dt.UTC)

@@ -7,6 +7,7 @@ console footer, the GitHub annotations and outputs, and the workspace file owner
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import traceback
@@ -80,7 +81,8 @@ def publish(
     run: RunReport, artifacts: Sequence[Artifact], out: Console, github: GitHubActions | None
 ) -> RunReport:
     """Write every artifact and output of the run; returns the final report (a leak found fails it)."""
-    run = _write_all(run, artifacts, out)
+    before = {a.path: _size(a.path) for a in artifacts if a.append}  # where this run's text starts
+    run, safe = _write_all(run, artifacts, out)
     leaked = [a.path for a in artifacts if out.redactor.scan_and_scrub(a.path)]
     if leaked:
         leak = CheckResult(
@@ -89,9 +91,12 @@ def publish(
             f"the API key was found in {', '.join(map(str, leaked))} and scrubbed",
             failure_class=FailureClass.LEAK,
         )
-        run = _write_all(run.with_run_result(leak), [replace(a, write=None) for a in artifacts], out)
+        for path, size in before.items():  # an appended summary is rewritten, not appended twice
+            with contextlib.suppress(OSError), path.open("r+b") as handle:
+                handle.truncate(size)
+        rewritten = [replace(a, write=None) for a in artifacts]
+        run, safe = _write_all(run.with_run_result(leak), rewritten, out)
         out.emit(*console.check_line(leak))
-    safe = out.redactor.redact_deep(run)
     out.emit(*console.footer(safe))
     for artifact in artifacts:
         out.emit(f"  wrote      : {artifact.path}")
@@ -132,23 +137,23 @@ def _push(run: RunReport, out: Console, github: GitHubActions | None) -> bool | 
     return ok
 
 
-def _write_all(run: RunReport, artifacts: Sequence[Artifact], out: Console) -> RunReport:
+def _write_all(run: RunReport, artifacts: Sequence[Artifact], out: Console) -> tuple[RunReport, RunReport]:
     """Render each artifact from the redacted report (so every cut and escape comes after redaction) and
     write it through the Redactor once more. A renderer that fails is a bug (class internal): every
     artifact is rendered again to say so, the broken one in a minimal form, so every exit leaves evidence."""
-    texts, failures = _render_all(run, artifacts, out)
+    safe, texts, failures = _render_all(run, artifacts, out)
     if failures:
         for failure in failures:
             run = run.with_run_result(failure)
-        texts, _ = _render_all(run, artifacts, out)
+        safe, texts, _ = _render_all(run, artifacts, out)
     for artifact, text in texts:
         _save(artifact, text, out)
-    return run
+    return run, safe
 
 
 def _render_all(
     run: RunReport, artifacts: Sequence[Artifact], out: Console
-) -> tuple[list[tuple[Artifact, str]], list[CheckResult]]:
+) -> tuple[RunReport, list[tuple[Artifact, str]], list[CheckResult]]:
     safe = out.redactor.redact_deep(run)
     texts, failures = [], []
     for artifact in artifacts:
@@ -158,7 +163,14 @@ def _render_all(
             failures.append(_internal(artifact, exc))
             text = minimal(safe, artifact.kind)
         texts.append((artifact, out.redactor.redact(text)))
-    return texts, failures
+    return safe, texts, failures
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _save(artifact: Artifact, text: str, out: Console) -> None:

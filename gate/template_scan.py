@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate import contract
+from gate.redact import MASK
 
 __all__ = ["CONFIGURED_KEY", "KNOWN_FIELDS", "MASK", "Finding", "scan", "unknown_fields"]
 
 KNOWN_FIELDS: frozenset[str] = frozenset(contract.schema("chat_completion_request")["properties"])
-MASK = "***"
 CONFIGURED_KEY = "configured API key"
 MIN_SECRET = 8  # a configured key shorter than this is not searched for
 _RUN = 5  # a masked value never shares this many consecutive characters with a configured key

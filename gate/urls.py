@@ -7,7 +7,8 @@ import ipaddress
 import urllib.parse
 from collections.abc import Iterator, Mapping
 
-MASK = "***"
+from gate.redact import MASK
+
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 

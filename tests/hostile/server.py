@@ -22,6 +22,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from gate.cli import main
+from tests.property.rawserver import read_request
 
 MODEL = "gpt-4o-mini"
 KEY = "sk-hostile-Key_0123456789abcdef"
@@ -122,28 +123,6 @@ def hostile_server(handler: Handler | None = None) -> Iterator[HostileServer]:
         yield server
     finally:
         server.close()
-
-
-def read_request(conn: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            with contextlib.suppress(ValueError):
-                length = int(value.strip())
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head + b"\r\n\r\n" + body
 
 
 def bearer_key(request: bytes) -> str:

@@ -89,8 +89,8 @@ def test_several_targets_write_latency_to_the_github_outputs(sim, gate, tmp_path
     gate("--targets", str(targets), env=env).expect_exit(1)
     values = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
     assert values["result"] == "fail" and values["failure-class"] == "auth"
-    assert values["latency-ms"] == "" or values["latency-ms"].isdigit()
-    # the failing target (secondary) has no latency; a passing fleet reports the first target's p50
+    assert values["latency-ms"] == ""  # the outputs speak of the failing target, which measured none
+    # a passing fleet reports the first target's p50
     outputs.unlink()
     gate("--targets", str(_two_targets(tmp_path, sim.url_for("ok"), sim.url_for("ok"))), env=env).expect_exit(
         0

@@ -91,3 +91,26 @@ def test_a_leak_past_the_redactor_is_scrubbed_and_fails_the_gate(keyed_sim, tmp_
     assert '"failure_class": "leak"' in leaky.read_text()
     assert "[leak]" in out.getvalue()
     _assert_clean(out.getvalue())
+
+
+def test_a_leak_rewrites_an_appended_summary_once_and_keeps_earlier_steps(keyed_sim, tmp_path):
+    """The step summary is shared by a job's steps: the rewrite after a leak replaces this run's section,
+    it neither appends a second one nor touches what earlier steps wrote."""
+    from gate.reporters import summary
+
+    config = resolve(
+        {"base_url": keyed_sim.url_for("ok"), "api_key": KEY, "model": DEFAULT_MODEL, "samples": "1"}, {}
+    )
+    step_summary = tmp_path / "step_summary.md"
+    step_summary.write_text("## an earlier step\n", encoding="utf-8")
+
+    def buggy_append(path: Path, text: str) -> None:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text + f"\n{KEY}\n")
+
+    artifact = Artifact(step_summary, summary.render, append=True, write=buggy_append, kind="summary")
+    report = execute(config, Console(io.StringIO(), Redactor()), {}, artifacts=[artifact])
+    text = step_summary.read_text(encoding="utf-8")
+    assert report.verdict.failure_class == "leak" and KEY not in text
+    assert text.startswith("## an earlier step\n")
+    assert text.count("Smoke gate:") == 1 and "failure class `leak`" in text

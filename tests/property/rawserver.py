@@ -44,7 +44,7 @@ class RawServer:
         with conn:
             conn.settimeout(2)
             try:
-                _read_request(conn)
+                read_request(conn)
                 with self._lock:
                     pieces = list(self._response)
                 for piece in pieces:
@@ -62,7 +62,8 @@ class RawServer:
         self._listener.close()
 
 
-def _read_request(conn: socket.socket) -> bytes:
+def read_request(conn: socket.socket) -> bytes:
+    """One request: the head, then as much body as Content-Length says."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(65536)
