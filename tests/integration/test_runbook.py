@@ -4,6 +4,7 @@ honest flakiness, progress and no silent shadowing (README, "Runbook mapping")."
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -238,7 +239,10 @@ def test_a_line_per_retry_and_a_heartbeat_while_waiting(sim, gate, monkeypatch):
     assert "retry      : completion attempt 1 of 2 failed (upstream, HTTP 502); next attempt in" in run.stdout
     monkeypatch.setattr(probe, "HEARTBEAT_S", 0.2)
     slow = gate("--base-url", sim.url_for("slow"), *AUTH, "--timeout", "1", "--retries", "0").expect_exit(3)
-    assert "waiting    : completion attempt 1, 0 s of the 1 s deadline" in slow.stdout
+    # the elapsed seconds depend on the machine's load; that a heartbeat came, and its form, do not
+    assert re.search(r"waiting    : completion attempt 1, \d+ s of the 1 s deadline", slow.stdout), (
+        slow.stdout
+    )
 
 
 # --- 7. no silent shadowing ---
