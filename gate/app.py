@@ -13,7 +13,7 @@ import random
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 
 from gate import contract
@@ -23,11 +23,12 @@ from gate.client import new_session
 from gate.config import ConfigError, GateConfig, RunConfig, RunSettings, Target
 from gate.failures import FailureClass
 from gate.github import GitHubActions
+from gate.interrupt import Interrupted, Signals
 from gate.publish import Artifact, default_artifacts, publish
 from gate.report import RunReport, TargetReport, run_report, target_report
 from gate.reporters import console
 from gate.results import CheckResult, Status, internal_failure
-from gate.runner import run_checks
+from gate.runner import Progress, run_checks
 from gate.terminal import Console
 
 MAX_CONCURRENT_TARGETS = 8
@@ -51,6 +52,7 @@ def run_target(
     env: Mapping[str, str],
     out: Console,
     rng: random.Random,
+    progress: Progress | None = None,
 ) -> TargetReport:
     """Plan and run one target's checks, each result printed (redacted first) as it ends."""
     emit, redact = out.emit, out.redactor.redact_deep
@@ -82,7 +84,7 @@ def run_target(
                 preflight=settings.preflight,
             )
             preparing = contract.prepare()  # ~40 ms of import and compile, overlapped with the first request
-            results = run_checks(ctx, on_result=on_result)
+            results = run_checks(ctx, on_result=on_result, progress=progress)
             preparing.join()
         finally:
             session.close()
@@ -90,20 +92,23 @@ def run_target(
 
 
 def _run_several(
-    run: RunConfig, env: Mapping[str, str], out: Console, rng: random.Random
+    run: RunConfig, env: Mapping[str, str], out: Console, rng: random.Random, progress: list[Progress]
 ) -> list[TargetReport]:
     """Every target concurrently; each one's log printed as a block, in file order, ending in its status."""
     seeds = [rng.random() for _ in run.targets]
 
-    def one(item: tuple[Target, float]) -> tuple[TargetReport, str]:
-        target, seed = item
+    def one(item: tuple[Target, float, Progress]) -> tuple[TargetReport, str]:
+        target, seed, own = item
         buffer = Console(io.StringIO(), out.redactor, json_lines=out.json_lines)
-        report = run_target(target, run.settings, env, buffer, random.Random(seed))
+        report = run_target(target, run.settings, env, buffer, random.Random(seed), own)
         return report, buffer.stream.getvalue()  # type: ignore[attr-defined]
 
     workers = min(len(run.targets), MAX_CONCURRENT_TARGETS)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="target") as pool:
-        finished = list(pool.map(one, zip(run.targets, seeds, strict=True)))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="target")
+    try:
+        finished = list(pool.map(one, zip(run.targets, seeds, progress, strict=True)))
+    finally:  # interrupted: never wait for a request under way (the process exits right after the reports)
+        pool.shutdown(wait=False, cancel_futures=True)
     for report, log in finished:
         if out.json_lines:  # already events, one JSON object per line
             out.stream.write(log)
@@ -117,9 +122,6 @@ def execute_config_error(
     error: ConfigError, run: RunConfig, out: Console, env: Mapping[str, str]
 ) -> RunReport:
     """Publish a run that failed its configuration: nothing was sent, every report says class config."""
-    github = GitHubActions(env, out.stream, out.redactor) if GitHubActions.active(env) else None
-    settings = replace(run.settings, targets=None)
-    started = dt.datetime.now(dt.UTC)
     failure = CheckResult(
         "config",
         Status.FAIL,
@@ -128,6 +130,24 @@ def execute_config_error(
         details={"option": error.option, "source": error.source or None, "problem": error.problem},
         hint=f"Fix --{error.option}: {error.fix}.",
     )
+    return execute_unstarted(failure, run, out, env)
+
+
+def execute_interrupted_early(
+    stop: Interrupted, run: RunConfig, out: Console, env: Mapping[str, str]
+) -> RunReport:
+    """Publish a run interrupted before its checks started (while the configuration was read)."""
+    failure = Progress().cut_short(stop.name, stop.exit_code)[0]
+    return execute_unstarted(failure, run, out, env)
+
+
+def execute_unstarted(
+    failure: CheckResult, run: RunConfig, out: Console, env: Mapping[str, str]
+) -> RunReport:
+    """Publish a run that never reached its checks: one failed config check, nothing sent."""
+    github = GitHubActions(env, out.stream, out.redactor) if GitHubActions.active(env) else None
+    settings = replace(run.settings, targets=None)
+    started = dt.datetime.now(dt.UTC)
     target = target_report(None, run.targets[0].config, [failure], started, settings.policy)
     report = run_report(settings, [target], (), started)
     return publish(report, default_artifacts(settings), out, github)
@@ -140,8 +160,10 @@ def execute(
     *,
     artifacts: Sequence[Artifact] | None = None,
     rng: random.Random | None = None,
+    signals: Signals | None = None,
 ) -> RunReport:
-    """Run every target, then publish every artifact through the Redactor; the report carries the verdict."""
+    """Run every target, then publish every artifact through the Redactor; the report carries the verdict.
+    SIGINT/SIGTERM (with `signals` installed) end the checks: what ran is reported, the rest skipped."""
     rng = rng or random.Random()
     for target in run.targets:
         out.redactor.register(target.config.api_key)
@@ -163,19 +185,39 @@ def execute(
         for notice in run.settings.notices:
             out.event(events.notice(notice))
     started = dt.datetime.now(dt.UTC)
+    progress = [Progress() for _ in run.targets]
     try:
         if several:
-            reports = _run_several(run, env, out, rng)
+            reports = _run_several(run, env, out, rng, progress)
         else:
-            reports = [run_target(run.targets[0], run.settings, env, out, rng)]
+            reports = [run_target(run.targets[0], run.settings, env, out, rng, progress[0])]
+    except Interrupted as stop:  # the checks under way are abandoned; every report says so
+        reports = _cut_short(run, progress, stop, out)
     except Exception:  # a bug outside any check (each check has its own boundary): still every report
         failure = internal_failure("run", traceback.format_exc(limit=30))
         out.emit(*console.check_line(out.redactor.redact_deep(failure)))
         reports = [
             target_report(t.name, t.config, [failure], started, run.settings.policy) for t in run.targets
         ]
-    if github is not None:
-        github.end_group()
-    report = run_report(run.settings, reports, (), started)
-    chosen = default_artifacts(run.settings) if artifacts is None else list(artifacts)
-    return publish(report, chosen, out, github)
+    with signals.hold() if signals is not None else nullcontext():
+        if github is not None:
+            github.end_group()
+        report = run_report(run.settings, reports, (), started)
+        chosen = default_artifacts(run.settings) if artifacts is None else list(artifacts)
+        return publish(report, chosen, out, github)
+
+
+def _cut_short(
+    run: RunConfig, progress: list[Progress], stop: Interrupted, out: Console
+) -> list[TargetReport]:
+    """Each target's report as far as it got: the check under way interrupted, the rest skipped."""
+    out.emit(
+        "", f"interrupted by {stop.name}: writing the reports of what ran, then exiting {stop.exit_code}"
+    )
+    reports = []
+    for target, own in zip(run.targets, progress, strict=True):
+        results = own.cut_short(stop.name, stop.exit_code)
+        stopped = next(r for r in results if r.failure_class is FailureClass.INTERRUPTED)
+        out.emit(*console.check_line(out.redactor.redact_deep(stopped)))
+        reports.append(target_report(target.name, target.config, results, own.started, run.settings.policy))
+    return reports

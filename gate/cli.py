@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -50,12 +51,14 @@ def main() -> None:
 
 def _exit_on_sigterm() -> None:
     """`docker stop` sends SIGTERM, which PID 1 in a container ignores unless it handles it: exit 143 (with
-    the session and the in-process simulator closed on the way out) instead of waiting to be killed."""
+    the session and the in-process simulator closed on the way out) instead of waiting to be killed. SIGINT
+    exits 130, never click's "Aborted!" and exit 1. A run replaces both with gate.interrupt.Signals."""
     import signal
     import threading
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(ExitCode.TERMINATED))
+        signal.signal(signal.SIGINT, lambda *_: sys.exit(ExitCode.INTERRUPTED))
 
 
 def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
@@ -85,14 +88,29 @@ def run_gate(
     flags: Mapping[str, object], env: Mapping[str, str], *, stdout: Any = None, stderr: Any = None
 ) -> int:
     """Resolve the config once and run the gate; returns the exit code. Shared by `run` and `demo`."""
-    from gate.app import execute, execute_config_error
+    from gate.interrupt import Interrupted, Signals, exit_code
+
+    signals = Signals().install()
+    try:
+        code = _run_gate(flags, env, signals, stdout or sys.stdout, stderr or sys.stderr)
+    except Interrupted as stop:  # before any report could be written (the imports): nothing was sent
+        return int(stop.exit_code)
+    finally:
+        signals.restore()
+    return int(exit_code(signals.received)) if signals.received else code
+
+
+def _run_gate(
+    flags: Mapping[str, object], env: Mapping[str, str], signals: Any, stdout: Any, stderr: Any
+) -> int:
+    from gate.app import execute, execute_config_error, execute_interrupted_early
     from gate.config import ConfigError, resolve
     from gate.fallback import fallback_run
+    from gate.interrupt import Interrupted
     from gate.redact import Redactor
     from gate.terminal import Console
     from gate.text import one_line
 
-    stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     redactor = Redactor()
     for secret in _candidate_secrets(flags, env):
@@ -105,10 +123,21 @@ def run_gate(
         try:
             run = resolve(flags, env, redactor.register)
         except ConfigError as exc:
-            Console(stderr, redactor).emit(f"cometapi-smoke-gate: configuration error [config]: {exc}")
-            execute_config_error(exc, fallback_run(flags, env), console, env)
+            with signals.hold():
+                Console(stderr, redactor).emit(f"cometapi-smoke-gate: configuration error [config]: {exc}")
+                execute_config_error(exc, fallback_run(flags, env), console, env)
             return int(ExitCode.USAGE)
-        return int(execute(run, console, env).verdict.exit_code)
+        except Interrupted as stop:
+            with signals.hold():
+                return int(
+                    execute_interrupted_early(stop, fallback_run(flags, env), console, env).verdict.exit_code
+                )
+        return int(execute(run, console, env, signals=signals).verdict.exit_code)
+    except Interrupted as stop:  # between the checks and the reports: every report, as far as it got
+        with signals.hold():
+            return int(
+                execute_interrupted_early(stop, fallback_run(flags, env), console, env).verdict.exit_code
+            )
     except Exception as exc:  # the last boundary: checks and reporters have their own, this is a bug
         Console(stderr, redactor).emit(
             f"cometapi-smoke-gate: internal error [internal]: {type(exc).__name__}: {one_line(str(exc), 300)}"
@@ -124,7 +153,18 @@ def run(**flags: Any) -> None:
 
     Every option also reads INPUT_<NAME> (GitHub Actions) and its COMETAPI_*/GATE_* variable.
     """
-    sys.exit(run_gate(flags, os.environ))
+    _exit(run_gate(flags, os.environ))
+
+
+def _exit(code: int) -> None:
+    """Exit with `code`. After SIGINT/SIGTERM, without waiting for worker threads still in a request (the
+    reports are written): a cancelled job must end within seconds."""
+    if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 @main.command()
@@ -194,7 +234,7 @@ def demo(scenario: str, out_dir: Path) -> None:
         "junit": str(out_dir / "junit.xml"),
         "summary": str(summary),
     }
-    sys.exit(run_gate(flags, {}))
+    _exit(run_gate(flags, {}))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,10 @@ Every failed check ends in exactly one class. The tree, by where in a request it
       latency ......... latency over the budget
       negative ........ a negative test was not rejected as expected
       leak ............ the gate found its own secret in an artifact it wrote
+      evidence ........ a report, the step summary or the step outputs could not be written: a release
+                        cannot proceed without its record
+      interrupted ..... the run was cancelled (SIGINT, SIGTERM) before it finished: no verdict on the
+                        integration
       internal ........ the gate itself failed (a bug): every report is still written
 """
 
@@ -43,6 +47,7 @@ class ExitCode(enum.IntEnum):
     FAILED = 1  # the integration is broken: a permanent class (auth, endpoint, request, contract, ...)
     USAGE = 2  # usage or configuration error: nothing was sent
     TRANSIENT = 3  # only transient classes (connect, timeout, rate_limit, upstream) after every retry
+    INTERRUPTED = 130  # stopped by SIGINT (128 + 2): Ctrl-C, the first signal a cancelled CI job gets
     TERMINATED = 143  # stopped by SIGTERM (128 + 15, as shells report it), e.g. `docker stop`
 
 
@@ -73,6 +78,8 @@ class FailureClass(enum.StrEnum):
     LATENCY = "latency"
     NEGATIVE = "negative"
     LEAK = "leak"
+    EVIDENCE = "evidence"
+    INTERRUPTED = "interrupted"
     INTERNAL = "internal"
 
     @property
@@ -175,6 +182,17 @@ FAILURE_INFO: dict[FailureClass, FailureInfo] = {
     FailureClass.LEAK: FailureInfo(
         "secret found in an artifact",
         "The artifact was scrubbed; report this as a bug in the gate with the scenario that produced it.",
+    ),
+    FailureClass.EVIDENCE: FailureInfo(
+        "evidence not written",
+        "Free disk space or fix the named path's permissions (a directory, a link or a read-only mount is "
+        "refused) and run the gate again: the run's record is missing, so the release cannot proceed on it.",
+    ),
+    FailureClass.INTERRUPTED: FailureInfo(
+        "run interrupted",
+        "The job was cancelled or timed out before the gate finished: no verdict on the integration. Run "
+        "the gate again; if it keeps being cancelled, check the job's timeout against --timeout and "
+        "--retry-budget.",
     ),
     FailureClass.INTERNAL: FailureInfo(
         "the gate itself failed",

@@ -14,7 +14,8 @@ from typing import TextIO
 
 from gate.redact import Redactor
 from gate.report import RunReport
-from gate.text import one_line
+from gate.safe_files import append_file
+from gate.text import neutralise, one_line
 
 OUTPUT_NAMES = (
     "result",
@@ -97,7 +98,8 @@ class GitHubActions:
         )
 
     def _safe(self, text: str) -> str:
-        return self.redactor.redact(one_line(text, 1000))
+        """A title or message: one line, inert (no `##[`, no line-leading `::`), redacted."""
+        return self.redactor.redact(neutralise(one_line(text, 1000)))
 
     def write_outputs(self, values: Mapping[str, str]) -> Path | None:
         """Append the step outputs to $GITHUB_OUTPUT; multi-line values get a random heredoc delimiter."""
@@ -113,8 +115,7 @@ class GitHubActions:
             else:
                 chunks.append(f"{name}={value}\n")
         path = Path(target)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write("".join(chunks))
+        append_file(path, "".join(chunks), trusted=True)  # raises OSError: the caller reports it
         return path
 
     def give_to_workspace_owner(self, paths: list[Path]) -> None:
@@ -130,14 +131,14 @@ class GitHubActions:
         if owner.st_uid == 0:
             return
         for path in paths:
-            resolved = path.resolve()
+            resolved = Path(os.path.abspath(path))  # lexical: a link on the way is never followed
             if root not in resolved.parents:
                 continue
             current = resolved
             while current != root:
                 try:
-                    if current.stat().st_uid == 0:
-                        os.chown(current, owner.st_uid, owner.st_gid)
+                    if current.lstat().st_uid == 0:
+                        os.chown(current, owner.st_uid, owner.st_gid, follow_symlinks=False)
                 except OSError:
                     pass
                 current = current.parent

@@ -1,8 +1,10 @@
 """Publish ONCE: every artifact of a run, one target or many, through the same code.
 
-Each reporter renders the run report; the text passes the Redactor and is written; every file is then
-scanned for the key, and a finding scrubs it, fails the run as `leak` and re-renders every artifact. Then the
-console footer, the GitHub annotations and outputs, and the workspace file ownership.
+Each reporter renders the run report; the text passes the Redactor and is written (gate/safe_files.py: never
+through a link, never half a file); every file is then scanned for the key, and a finding scrubs it, fails
+the run as `leak` and re-renders every artifact. A file or the step outputs that could not be written fail
+the run as `evidence` the same way, and are never called written: the console says NOT WRITTEN and the
+outputs name no such file. Then the console footer, the GitHub annotations and the workspace file ownership.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -22,6 +25,7 @@ from gate.github import GitHubActions, outputs
 from gate.report import RunReport
 from gate.reporters import console, json_report, junit, summary
 from gate.results import CheckResult, Status, internal_failure
+from gate.safe_files import append_file, describe, replace_file
 from gate.terminal import Console
 from gate.text import one_line
 
@@ -30,36 +34,23 @@ Render = Callable[[RunReport], str]
 
 @dataclass(frozen=True, eq=False)
 class Artifact:
-    """A file the gate writes; `write` is replaceable so tests can force a leak past the Redactor."""
+    """A file the gate writes; `write` is replaceable so tests can force a leak past the Redactor. A
+    `trusted` path is one the CI system handed over (GITHUB_STEP_SUMMARY): followed as given."""
 
     path: Path
     render: Render
     append: bool = False
     write: Callable[[Path, str], None] | None = None
     kind: str = "json"  # json / junit / summary: the minimal form written when its renderer fails
+    trusted: bool = False
 
     def save(self, text: str) -> None:
         if self.write is not None:
             self.write(self.path, text)
         elif self.append:
-            append_text(self.path, text)
+            append_file(self.path, text, trusted=self.trusted)
         else:
-            write_text(self.path, text)
-
-
-def write_text(path: Path, text: str) -> None:
-    """Replace the file atomically, so a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def append_text(path: Path, text: str) -> None:
-    """Append (the step summary file is shared by every step of a job: never overwrite it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(text)
+            replace_file(self.path, text)
 
 
 def default_artifacts(settings: RunSettings) -> list[Artifact]:
@@ -69,7 +60,10 @@ def default_artifacts(settings: RunSettings) -> list[Artifact]:
     if settings.junit is not None:
         artifacts.append(Artifact(settings.junit, junit.render, kind="junit"))
     if settings.summary is not None:
-        artifacts.append(Artifact(settings.summary, summary.render, append=True, kind="summary"))
+        trusted = settings.summary == settings.step_summary
+        artifacts.append(
+            Artifact(settings.summary, summary.render, append=True, kind="summary", trusted=trusted)
+        )
     if settings.metrics_file is not None:
         from gate.reporters import metrics  # imported only when asked for, as every opt-in output
 
@@ -77,13 +71,46 @@ def default_artifacts(settings: RunSettings) -> list[Artifact]:
     return artifacts
 
 
+@dataclass(eq=False)
+class _Writing:
+    """One run's files: where each appended file started (a rewrite replaces this run's section) and what
+    could not be written in the last round."""
+
+    artifacts: Sequence[Artifact]
+    out: Console
+    starts: dict[Path, int]
+    missing: dict[Path, str]
+    rounds: int = 0
+
+    def round(self, run: RunReport) -> tuple[RunReport, RunReport]:
+        """Render and write every artifact; returns (run, redacted run), a failed renderer recorded."""
+        if self.rounds:  # an appended file is rewritten, not appended twice: cut this run's section off
+            for artifact in self.artifacts:
+                if artifact.append and self.written(artifact.path):
+                    _truncate(artifact, self.starts.get(artifact.path, 0))
+        self.rounds += 1
+        run, safe, texts = _render_round(run, self.artifacts, self.out)
+        self.missing = {}
+        for artifact, text in texts:
+            try:
+                artifact.save(text)
+            except OSError as exc:
+                self.missing[artifact.path] = describe(exc)
+        return run, safe
+
+    def written(self, path: Path | None) -> bool:
+        return path is not None and any(a.path == path for a in self.artifacts) and path not in self.missing
+
+
 def publish(
     run: RunReport, artifacts: Sequence[Artifact], out: Console, github: GitHubActions | None
 ) -> RunReport:
-    """Write every artifact and output of the run; returns the final report (a leak found fails it)."""
-    before = {a.path: _size(a.path) for a in artifacts if a.append}  # where this run's text starts
-    run, safe = _write_all(run, artifacts, out)
-    leaked = [a.path for a in artifacts if out.redactor.scan_and_scrub(a.path)]
+    """Write every artifact and output of the run; returns the final report. A leak found fails it (class
+    leak), and so does a report, step summary or step output that could not be written (class evidence):
+    every artifact that was written is then written again to say so."""
+    writing = _Writing(artifacts, out, {a.path: _size(a) for a in artifacts if a.append}, {})
+    run, safe = writing.round(run)
+    leaked = [a.path for a in artifacts if writing.written(a.path) and out.redactor.scan_and_scrub(a.path)]
     if leaked:
         leak = CheckResult(
             "leak-scan",
@@ -91,34 +118,74 @@ def publish(
             f"the API key was found in {', '.join(map(str, leaked))} and scrubbed",
             failure_class=FailureClass.LEAK,
         )
-        for path, size in before.items():  # an appended summary is rewritten, not appended twice
-            with contextlib.suppress(OSError), path.open("r+b") as handle:
-                handle.truncate(size)
-        rewritten = [replace(a, write=None) for a in artifacts]
-        run, safe = _write_all(run.with_run_result(leak), rewritten, out)
+        writing.artifacts = [replace(a, write=None) for a in artifacts]
+        run, safe = writing.round(run.with_run_result(leak))
         out.emit(*console.check_line(leak))
+    if writing.missing:
+        run, safe = _evidence_missing(run, writing, dict(writing.missing))
+    if github is not None:
+        problem = _write_outputs(safe, github, writing)
+        if problem is not None:
+            out.emit(f"warning: {problem}")
+            github.warn("smoke gate: outputs", problem)
+            run, safe = _evidence_missing(run, writing, {Path("$GITHUB_OUTPUT"): problem})
+            _write_outputs(safe, github, writing)  # the verdict changed: try once more, quietly
     out.emit(*console.footer(safe))
     for artifact in artifacts:
-        out.emit(f"  wrote      : {artifact.path}")
+        if artifact.path in writing.missing:
+            out.emit(f"  NOT WRITTEN: {artifact.path}: {writing.missing[artifact.path]}")
+        else:
+            out.emit(f"  wrote      : {artifact.path}")
     pushed = _push(safe, out, github)
     if out.json_lines:
         from gate.reporters import events
 
+        for path, problem in writing.missing.items():
+            out.event(events.notice(f"NOT WRITTEN: {path}: {problem}"))
         out.event({**events.verdict(safe), "metrics_pushed": pushed})
     if github is not None:
         github.annotate(safe)
-        outputs_file = github.write_outputs(outputs(safe))
-        if outputs_file is not None:
-            out.redactor.scan_and_scrub(outputs_file)
-        github.give_to_workspace_owner([a.path for a in artifacts])
+        github.give_to_workspace_owner([a.path for a in artifacts if writing.written(a.path)])
     return run
+
+
+def _evidence_missing(
+    run: RunReport, writing: _Writing, missing: dict[Path, str]
+) -> tuple[RunReport, RunReport]:
+    """Fail the run as `evidence` and write again what can be written, so every file says why."""
+    listed = "; ".join(f"{path}: {problem}" for path, problem in missing.items())
+    failure = CheckResult(
+        "evidence",
+        Status.FAIL,
+        f"could not write {listed}",
+        failure_class=FailureClass.EVIDENCE,
+    )
+    writing.out.emit(*console.check_line(writing.out.redactor.redact_deep(failure)))
+    run, safe = writing.round(run.with_run_result(failure))
+    writing.missing = {**missing, **writing.missing}
+    return run, safe
+
+
+def _write_outputs(run: RunReport, github: GitHubActions, writing: _Writing) -> str | None:
+    """The step outputs, naming only files that were written; the problem when they cannot be written."""
+    values = outputs(run)
+    for name, path in (("junit-path", run.settings.junit), ("report-path", run.settings.json)):
+        if not writing.written(path):
+            values[name] = ""
+    try:
+        outputs_file = github.write_outputs(values)
+    except OSError as exc:
+        return f"could not write the step outputs to $GITHUB_OUTPUT: {describe(exc)}"
+    if outputs_file is not None:
+        writing.out.redactor.scan_and_scrub(outputs_file)
+    return None
 
 
 def _push(run: RunReport, out: Console, github: GitHubActions | None) -> bool | None:
     """Push each target's metrics; a pushgateway that fails is a warning, never a failure."""
     base = run.settings.pushgateway
-    if not base:
-        return None
+    if not base or run.verdict.failure_class is FailureClass.INTERRUPTED:
+        return None  # an interrupted run has seconds left: no network, and nothing to chart
     from gate.pushgateway import push
     from gate.reporters import events, metrics
 
@@ -137,18 +204,18 @@ def _push(run: RunReport, out: Console, github: GitHubActions | None) -> bool | 
     return ok
 
 
-def _write_all(run: RunReport, artifacts: Sequence[Artifact], out: Console) -> tuple[RunReport, RunReport]:
-    """Render each artifact from the redacted report (so every cut and escape comes after redaction) and
-    write it through the Redactor once more. A renderer that fails is a bug (class internal): every
-    artifact is rendered again to say so, the broken one in a minimal form, so every exit leaves evidence."""
+def _render_round(
+    run: RunReport, artifacts: Sequence[Artifact], out: Console
+) -> tuple[RunReport, RunReport, list[tuple[Artifact, str]]]:
+    """Render each artifact from the redacted report (so every cut and escape comes after redaction), each
+    text through the Redactor once more. A renderer that fails is a bug (class internal): every artifact is
+    rendered again to say so, the broken one in a minimal form, so every exit leaves evidence."""
     safe, texts, failures = _render_all(run, artifacts, out)
     if failures:
         for failure in failures:
             run = run.with_run_result(failure)
         safe, texts, _ = _render_all(run, artifacts, out)
-    for artifact, text in texts:
-        _save(artifact, text, out)
-    return run, safe
+    return run, safe, texts
 
 
 def _render_all(
@@ -166,18 +233,23 @@ def _render_all(
     return safe, texts, failures
 
 
-def _size(path: Path) -> int:
+def _size(artifact: Artifact) -> int:
+    """Where this run's section of an appended file starts (a link is never followed, so never cut)."""
     try:
-        return path.stat().st_size
+        info = artifact.path.stat() if artifact.trusted else artifact.path.lstat()
     except OSError:
         return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
 
 
-def _save(artifact: Artifact, text: str, out: Console) -> None:
-    try:
-        artifact.save(text)
-    except OSError as exc:
-        out.emit(f"  not written: {artifact.path}: {exc.strerror or exc}")
+def _truncate(artifact: Artifact, size: int) -> None:
+    flags = os.O_WRONLY | os.O_CLOEXEC | (0 if artifact.trusted else os.O_NOFOLLOW)
+    with contextlib.suppress(OSError):
+        fd = os.open(artifact.path, flags)
+        try:
+            os.ftruncate(fd, size)
+        finally:
+            os.close(fd)
 
 
 def _internal(artifact: Artifact, exc: Exception) -> CheckResult:

@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from pathlib import Path, PurePath
 from typing import TypeVar
 
+from gate.text import drop_invisible
+
 T = TypeVar("T")
 
 MASK = "***"
@@ -94,6 +96,9 @@ class Redactor:
         pattern, grams = self._pattern, self._grams
         if pattern is None or not text:
             return text
+        visible = drop_invisible(text)  # "sk-ab\u200bcd…" is the key to whoever reads it: masked as one
+        if len(visible) != len(text) and (pattern.search(visible) or _fragment_spans(fold(visible), grams)):
+            text = visible
         # Again until nothing matches: a key that contains the mask ("a***b" in "aa***bb") can re-form around
         # it. Every pass shortens the text (each form is longer than the mask), so this ends.
         while pattern.search(text):
@@ -122,7 +127,7 @@ class Redactor:
         JSON escapes."""
         if self._pattern is None:
             return False
-        plain = _ESCAPE.sub(lambda m: _decode(m.group()), text)  # positions are not needed to detect
+        plain = drop_invisible(_ESCAPE.sub(lambda m: _decode(m.group()), text))  # positions not needed
         return bool(self._pattern.search(plain) or _fragment_spans(fold(plain), self._grams))
 
     def scrub(self, text: str) -> str:

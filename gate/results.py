@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gate.failures import FailureClass
+from gate.failures import ExitCode, FailureClass
 from gate.text import one_line
 
 
@@ -106,6 +106,7 @@ class CheckResult:
     hint: str | None = None  # the specific next step, when the answer said more than its class
     retryable: bool | None = None  # overrides the class's transient flag (a temporary DNS failure)
     tokens: Tokens | None = None  # what this check's requests cost
+    exit_code: ExitCode | None = None  # overrides the class's exit code (an interruption: 130 or 143)
 
     @property
     def next_step(self) -> str | None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from gate.checks import RunContext
 from gate.checks.completion import check_completion, check_output
 from gate.checks.network import check_dns, check_tls
 from gate.checks.samples import check_samples
-from gate.failures import FailureClass
+from gate.failures import ExitCode, FailureClass
 from gate.results import CheckResult, Status, internal_failure, passed, skipped
 
 CheckFn = Callable[[RunContext], CheckResult]
@@ -123,13 +124,42 @@ def _with_request_id(result: CheckResult) -> CheckResult:
     return replace(result, request_ids=(*result.request_ids, str(rid)))
 
 
+@dataclass(eq=False)
+class Progress:
+    """How far one target's run got: what was planned and what has ended, read when a run is interrupted
+    (by another thread, for a target running on a worker)."""
+
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    planned: list[str] = field(default_factory=list)
+    results: list[CheckResult] = field(default_factory=list)
+
+    def cut_short(self, signal_name: str, code: ExitCode) -> list[CheckResult]:
+        """The results so far, the check under way failed as `interrupted`, the ones not reached skipped."""
+        done = list(self.results)
+        rest = self.planned[len(done) :] or ([] if done else ["config"])
+        stopped = CheckResult(
+            rest[0] if rest else "interrupted",
+            Status.FAIL,
+            f"interrupted by {signal_name} before the run finished: no verdict on the integration",
+            failure_class=FailureClass.INTERRUPTED,
+            exit_code=code,
+        )
+        reason = f"not run: the run was interrupted by {signal_name}"
+        return [*done, stopped, *(skipped(check_id, reason) for check_id in rest[1:])]
+
+
 def run_checks(
-    ctx: RunContext, on_result: Callable[[CheckResult], None] = lambda r: None
+    ctx: RunContext,
+    on_result: Callable[[CheckResult], None] = lambda r: None,
+    progress: Progress | None = None,
 ) -> list[CheckResult]:
     """Run the plan in order; after the first failure the remaining checks are skipped with the reason."""
     results: list[CheckResult] = []
     blocker: CheckResult | None = None
-    for check in plan(ctx):
+    checks = plan(ctx)
+    if progress is not None:
+        progress.planned = [check.id for check in checks]
+    for check in checks:
         if blocker is not None:
             reason = f"not run: {blocker.id} failed ({blocker.failure_class})"
             result = skipped(check.id, reason)
@@ -145,5 +175,7 @@ def run_checks(
                 blocker = result
         results.append(result)
         ctx.state.results.append(result)
+        if progress is not None:
+            progress.results.append(result)
         on_result(result)
     return results

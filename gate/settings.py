@@ -43,6 +43,15 @@ class RunSettings:
     log_format: str = "human"
     metrics_file: Path | None = None
     pushgateway: str | None = None
+    step_summary: Path | None = None  # GITHUB_STEP_SUMMARY: handed over by the runner, so trusted
+
+    @property
+    def destinations(self) -> list[tuple[str, Path]]:
+        """(option, path) of every file the run writes that the user named (checked before sending)."""
+        named = [("json", self.json), ("junit", self.junit), ("metrics-file", self.metrics_file)]
+        if self.summary != self.step_summary:
+            named.append(("summary", self.summary))
+        return [(option, path) for option, path in named if path is not None]
 
     @property
     def policy(self) -> Policy:
@@ -57,8 +66,9 @@ def resolve_settings(
         values["deployment_version"] = next(
             (env[v] for v in ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT") if env.get(v)), None
         )
-    if values["summary"] is None and env.get("GITHUB_STEP_SUMMARY"):
-        values["summary"] = Path(env["GITHUB_STEP_SUMMARY"])
+    step_summary = Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None
+    if values["summary"] is None:
+        values["summary"] = step_summary
     run_url, actor, ref = ci_context(env)
     record = RecordInputs(
         values.pop("reviewer"),
@@ -73,7 +83,34 @@ def resolve_settings(
     rollback_on = _classes(values.pop("rollback_on"), sources["rollback_on"], lenient)
     preflight = _preflight(values, sources, lenient)
     notices = tuple(shadowed(flags, env))
-    return RunSettings(**values, rollback_on=rollback_on, record=record, preflight=preflight, notices=notices)
+    settings = RunSettings(
+        **values,
+        rollback_on=rollback_on,
+        record=record,
+        preflight=preflight,
+        notices=notices,
+        step_summary=step_summary,
+    )
+    if not lenient:
+        _check_destinations(settings, sources)
+    return settings
+
+
+def _check_destinations(settings: RunSettings, sources: Mapping[str, str]) -> None:
+    """Every report destination, before anything is sent: its directory exists or can be made, it is
+    writable, and the destination is not a directory, a symbolic link or a special file."""
+    from gate.safe_files import check_destination, describe
+
+    for option, path in settings.destinations:
+        try:
+            check_destination(path)
+        except OSError as exc:
+            raise ConfigError(
+                option,
+                f"cannot write {path}: {describe(exc)}",
+                "name a regular file in a writable directory (links are never followed)",
+                sources.get(option.replace("-", "_"), ""),
+            ) from None
 
 
 def shadowed(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:

@@ -1,4 +1,5 @@
-"""The console stream: every line passes the Redactor first; colour only on a terminal."""
+"""The console stream: every line is made inert for CI control channels (gate.text.neutralise) and passes
+the Redactor; colour only on a terminal. The gate's own workflow commands are written by gate.github."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TextIO
 
 from gate.redact import Redactor
 from gate.reporters.console import colorize
+from gate.text import neutralise, neutralise_json_line
 
 
 class Console:
@@ -27,7 +29,7 @@ class Console:
             return
         safe = self.redactor.redact_deep(dict(payload))
         line = json.dumps(safe, ensure_ascii=False, allow_nan=False, default=str)
-        self._write(self.redactor.redact(line) + "\n")
+        self._write(neutralise_json_line(self.redactor.redact(line)) + "\n")
         self._flush()
 
     @staticmethod
@@ -42,7 +44,7 @@ class Console:
         if self.json_lines:
             return
         for line in lines:
-            text = self.redactor.redact(line)
+            text = self.redactor.redact(neutralise(line))  # inert first: redaction only ever adds ***
             self._write((colorize(text) if self.color else text) + "\n")
         self._flush()
 

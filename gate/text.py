@@ -20,6 +20,78 @@ ELLIPSIS = "…"
 INTAKE_LIMIT = 64 * 1024
 
 
+# Code points that show as nothing: Unicode format characters (Cf: zero-width spaces and joiners, bidi
+# controls, soft hyphen, tags), variation selectors and fillers. A culture-aware search (the .NET runner
+# on ICU) may skip them, so `#\u200b#[` could still read as `##[`: they are removed from printed text.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5"
+    "\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+    "\ufff0-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+# What a line may not carry to the CI system reading the log (README, Security):
+# - GitHub (actions/runner ActionCommand): `::name ...::` at a line's start after leading white space, and the
+#   legacy `##[name ...]` anywhere in a line;
+# - GitLab: `section_start:` / `section_end:` collapsible-section markers (ANSI is already gone).
+_LEGACY_COMMAND = "##["
+_LINE_COMMAND = re.compile(r"(^|[\r\n\u2028\u2029])([^\S\r\n\u2028\u2029]*):(?=:)")
+_SECTION = re.compile(r"(section_(?:start|end))(:)", re.IGNORECASE)
+_PRINT_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+# Invisible code points next to a command character or at a line's start: the ones that could hide a command
+# from this module yet not from a culture-aware reader. Elsewhere they stay (the VS16 of an emoji).
+_INVISIBLE_NEAR_COMMAND = re.compile(
+    f"{_INVISIBLE.pattern}+(?=[#:\\[])|(?<=[#:\\[]){_INVISIBLE.pattern}+"
+    f"|(?:^|(?<=[\r\n\u2028\u2029])){_INVISIBLE.pattern}+"
+)
+
+
+def neutralise(text: str) -> str:
+    """`text` made inert for every CI control channel, wherever it is printed: ANSI and control characters
+    removed (and invisible ones next to a command character), `##[` broken to `## [`, a line-leading `::` to
+    `: :`, `section_start:` to `section_start :`. Visible text stays readable; the gate's own commands never
+    pass through here."""
+    text = _PRINT_ILLEGAL.sub("", strip_ansi(text))
+    if not text.isascii():
+        text = _INVISIBLE_NEAR_COMMAND.sub("", text)
+    while _LEGACY_COMMAND in text:
+        text = text.replace(_LEGACY_COMMAND, "## [")
+    text = _LINE_COMMAND.sub(r"\1\2: ", text)
+    return _SECTION.sub(r"\1 \2", text)
+
+
+_JSON_INERT = re.compile(
+    "##\\[|section_(?=(?:start|end):)|[\x7f-\x9f\u2028\u2029]|" + _INVISIBLE.pattern, re.IGNORECASE
+)
+
+
+def neutralise_json_line(line: str) -> str:
+    """A JSON log line made inert the same way, with the data kept: `##[` becomes `#\\u0023[`, a section
+    marker's `_` and every invisible or C1 character a `\\uXXXX` escape. Valid only on a serialized JSON
+    document, where these can only occur inside strings (the one place such escapes mean the same)."""
+
+    def escape(match: re.Match[str]) -> str:
+        found = match.group()
+        if found == "##[":
+            return "#\\u0023["
+        if found.lower() == "section_":
+            return found[:-1] + "\\u005f"
+        return "".join(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else _surrogates(c) for c in found)
+
+    return _JSON_INERT.sub(escape, line)
+
+
+def _surrogates(char: str) -> str:
+    code = ord(char) - 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def drop_invisible(text: str) -> str:
+    """`text` without the code points that show as nothing."""
+    return text if text.isascii() else _INVISIBLE.sub("", text)
+
+
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 

@@ -4,6 +4,7 @@ credentials a URL may carry (userinfo, query values)."""
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 import urllib.parse
 from collections.abc import Iterator, Mapping
 
@@ -76,7 +77,12 @@ def is_loopback(host: str) -> bool:
 
 
 def normalize_base_url(url: str) -> tuple[str, str]:
-    """(api root ending in exactly one /v1, host). Raises ValueError with the problem."""
+    """(api root ending in exactly one /v1, host). Raises ValueError with the problem. White space or a
+    control character anywhere (urllib would drop a newline silently, and send a space), port 0 and an
+    empty host are refused: nothing is sent to a URL that is not the one written."""
+    bad = next((ch for ch in url.strip() if ch.isspace() or unicodedata.category(ch)[0] == "C"), None)
+    if bad is not None:
+        raise ValueError(f"contains {'white space' if bad.isspace() else 'a control character'} ({bad!r})")
     parts = urllib.parse.urlsplit(url.strip())
     if parts.scheme not in ("http", "https"):
         raise ValueError(
@@ -91,9 +97,11 @@ def normalize_base_url(url: str) -> tuple[str, str]:
     if parts.query or parts.fragment:
         raise ValueError("must not carry a query or fragment")
     try:
-        parts.port  # noqa: B018 - raises on a bad port
+        port = parts.port
     except ValueError:
         raise ValueError("has an invalid port") from None
+    if port == 0:
+        raise ValueError("has port 0, which no server listens on")
     path = parts.path.rstrip("/")
     for suffix in ("/chat/completions", "/v1"):
         if path.endswith(suffix):

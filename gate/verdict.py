@@ -67,6 +67,9 @@ def decide(results: Sequence[CheckResult], policy: Policy | None = None) -> Verd
         return Verdict("pass", "proceed", None, None, warnings, ExitCode.PASSED)
     classes = [r.failure_class or FailureClass.UPSTREAM for r in failures]
     code = _exit_code(classes, policy.mode)
+    forced = next((r.exit_code for r in failures if r.exit_code is not None), None)
+    if forced is not None:  # an interrupted run exits 130 or 143, in any mode
+        return Verdict("fail", "hold", classes[0], failures[0].id, warnings, forced)
     if code is ExitCode.TRANSIENT and any(r.retryable is False for r in failures):
         code = ExitCode.FAILED
     if code is ExitCode.FAILED and all(r.retryable for r in failures):
@@ -90,7 +93,10 @@ def decide_run(
     name, first = failing[0]
     classes = [v.failure_class for _, v in failing if v.failure_class is not None]
     codes = {v.exit_code for _, v in failing}
-    if ExitCode.USAGE in codes:
+    signalled = sorted(codes & {ExitCode.INTERRUPTED, ExitCode.TERMINATED})
+    if signalled:
+        code = signalled[0]
+    elif ExitCode.USAGE in codes:
         code = ExitCode.USAGE
     elif policy.mode == "report":
         code = ExitCode.PASSED

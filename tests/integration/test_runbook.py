@@ -48,12 +48,14 @@ def test_a_config_error_leaves_every_report_and_sends_nothing(sim, gate, tmp_pat
     assert run.stderr.startswith("cometapi-smoke-gate: configuration error [config]: --api-key")
 
 
-def test_an_unwritable_report_path_is_reported_not_written(gate, tmp_path):
+def test_an_unwritable_report_path_is_a_config_error_and_never_called_written(gate, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     run = gate("--base-url", "sim://ok", "--samples", "1", "--junit", str(blocker / "junit.xml"))
-    run.expect_exit(0)
-    assert f"not written: {blocker / 'junit.xml'}" in run.stdout
+    run.expect_exit(2)
+    assert f"NOT WRITTEN: {blocker / 'junit.xml'}: {blocker} is not a directory" in run.stdout
+    assert f"wrote      : {blocker / 'junit.xml'}" not in run.stdout
+    assert run.report["failure_class"] == "config"
 
 
 # --- 2. proceed / hold / rollback ---

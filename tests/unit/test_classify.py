@@ -154,7 +154,7 @@ def test_minimal_cometapi_body_meets_the_contract():
 def test_transient_classes_and_exit_codes_are_stable():
     names = {c.value for c in TRANSIENT_CLASSES}
     assert names == {"connect", "timeout", "rate_limit", "upstream"}
-    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 143]
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 130, 143]
     assert all(c.next_step for c in FailureClass)
 
 
