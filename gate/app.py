@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import threading
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
+from typing import TypeVar
 
 from gate import contract
 from gate.checks import RunContext
@@ -32,6 +34,7 @@ from gate.runner import Progress, run_checks
 from gate.terminal import Console
 
 MAX_CONCURRENT_TARGETS = 8
+T = TypeVar("T")
 
 
 @contextmanager
@@ -104,11 +107,8 @@ def _run_several(
         return report, buffer.stream.getvalue()  # type: ignore[attr-defined]
 
     workers = min(len(run.targets), MAX_CONCURRENT_TARGETS)
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="target")
-    try:
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="target") as pool:
         finished = list(pool.map(one, zip(run.targets, seeds, progress, strict=True)))
-    finally:  # interrupted: never wait for a request under way (the process exits right after the reports)
-        pool.shutdown(wait=False, cancel_futures=True)
     for report, log in finished:
         if out.json_lines:  # already events, one JSON object per line
             out.stream.write(log)
@@ -186,12 +186,17 @@ def execute(
             out.event(events.notice(notice))
     started = dt.datetime.now(dt.UTC)
     progress = [Progress() for _ in run.targets]
-    try:
+    worker_out = out.copy()  # muted once interrupted: nothing the abandoned checks print follows the verdict
+
+    def work() -> list[TargetReport]:
         if several:
-            reports = _run_several(run, env, out, rng, progress)
-        else:
-            reports = [run_target(run.targets[0], run.settings, env, out, rng, progress[0])]
+            return _run_several(run, env, worker_out, rng, progress)
+        return [run_target(run.targets[0], run.settings, env, worker_out, rng, progress[0])]
+
+    try:
+        reports = _on_worker(work)
     except Interrupted as stop:  # the checks under way are abandoned; every report says so
+        worker_out.muted = True
         reports = _cut_short(run, progress, stop, out)
     except Exception:  # a bug outside any check (each check has its own boundary): still every report
         failure = internal_failure("run", traceback.format_exc(limit=30))
@@ -205,6 +210,29 @@ def execute(
         report = run_report(run.settings, reports, (), started)
         chosen = default_artifacts(run.settings) if artifacts is None else list(artifacts)
         return publish(report, chosen, out, github)
+
+
+def _on_worker(work: Callable[[], T]) -> T:
+    """`work()` on a daemon thread while the main thread waits in short steps. The kernel hands a signal to
+    any thread; a main thread blocked in a socket read would not see one that landed elsewhere until the
+    read ended, so the main thread only waits, and handles SIGINT/SIGTERM within a tenth of a second. An
+    abandoned worker never delays the exit."""
+    outcome: list[tuple[bool, object]] = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as exc:  # handed to the main thread as it is
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=target, name="gate-run", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.1)
+    done, value = outcome[0]
+    if not done:
+        raise value  # type: ignore[misc]
+    return value  # type: ignore[return-value]
 
 
 def _cut_short(

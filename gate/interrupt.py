@@ -1,9 +1,9 @@
 """Cancellation: SIGINT and SIGTERM end a run within seconds, with every report saying it was interrupted.
 
 A cancelled CI job gets SIGINT first, then SIGTERM (GitHub), or SIGTERM alone (`docker stop`, Kubernetes).
-While the checks run, either signal raises `Interrupted` in the main thread, wherever it waits: the runner
-turns it into a failed check of class `interrupted` and skips the rest. While the reports are written, a
-signal is only noted (`hold`), so no file is cut short; the process then exits with the signal's code (130, 143).
+While the checks run (on a worker thread: gate.app), either signal raises `Interrupted` in the main thread,
+which only waits: the check under way fails as `interrupted` and the rest are skipped. While the reports are
+written, a signal is only noted (`hold`), so no file is cut short; the process then exits 130 or 143.
 """
 
 from __future__ import annotations

@@ -23,9 +23,14 @@ class Console:
         self.redactor = redactor
         self.color = color
         self.json_lines = json_lines
+        self.muted = False  # set on a copy whose writer was abandoned (an interrupted run's checks)
+
+    def copy(self) -> Console:
+        """The same stream and settings, muted on its own."""
+        return Console(self.stream, self.redactor, self.color, self.json_lines)
 
     def event(self, payload: Mapping[str, object]) -> None:
-        if not self.json_lines:
+        if not self.json_lines or self.muted:
             return
         safe = self.redactor.redact_deep(dict(payload))
         line = json.dumps(safe, ensure_ascii=False, allow_nan=False, default=str)
@@ -41,7 +46,7 @@ class Console:
         return bool(isatty and isatty())
 
     def emit(self, *lines: str) -> None:
-        if self.json_lines:
+        if self.json_lines or self.muted:
             return
         for line in lines:
             text = self.redactor.redact(neutralise(line))  # inert first: redaction only ever adds ***

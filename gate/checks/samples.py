@@ -58,11 +58,8 @@ def check_samples(ctx: RunContext) -> CheckResult:
         )
 
     if extra:
-        pool = ThreadPoolExecutor(max_workers=min(extra, MAX_WORKERS), thread_name_prefix="sample")
-        try:
+        with ThreadPoolExecutor(max_workers=min(extra, MAX_WORKERS), thread_name_prefix="sample") as pool:
             others = list(pool.map(sample, enumerate(seeds, start=2)))
-        finally:  # interrupted (SIGINT/SIGTERM): never wait for the requests under way
-            pool.shutdown(wait=False, cancel_futures=True)
     exchanges = [first, *others]
     ok = [ex for ex in exchanges if ex.ok]
     summary = latency_summary([ex.latency_ms for ex in ok if ex.latency_ms is not None])
