@@ -86,3 +86,37 @@ def test_password_echoed_by_a_live_proxy_is_never_printed(tmp_path: Path):
     assert b"proxy-authorization" in seen[0].lower(), "the proxy must have received the credentials"
     assert run.exit_code in (1, 3), run.describe()
     assert _places_holding("pr0xyPassw0rd", run) == [], run.describe()
+
+
+@pytest.mark.parametrize(
+    ("suffix", "problem"),
+    [
+        ("/v 1", "contains white space"),
+        ("/v1\r\nHost: evil", "contains white space"),
+        ("/v\n1", "contains white space"),
+        ("/v1\t/x", "contains white space"),
+        ("/v\x001", "contains a control character"),
+        ("/v\u200b1", "contains a control character"),
+        (":0/v1", "has port 0"),
+    ],
+)
+def test_an_odd_base_url_is_a_config_error_and_nothing_is_sent(tmp_path: Path, suffix: str, problem: str):
+    """A space would be sent, a newline silently dropped by urllib, port 0 read as 'connect, retry later':
+    each is refused before anything is sent."""
+    server = HostileServer(lambda _req: response(200, completion_bytes()))
+    try:
+        base = server.base_url + suffix if not suffix.startswith(":") else "http://127.0.0.1" + suffix
+        run = run_gate(tmp_path, base, github=False)
+    finally:
+        server.close()
+    assert run.exit_code == 2, run.describe()
+    assert problem in run.stderr
+    assert server.requests == []
+    assert run.report["failure_class"] == "config"
+
+
+@pytest.mark.parametrize("url", ["https://:443/v1", "https:///v1", "http://[]:80/"])
+def test_a_base_url_without_a_host_is_a_config_error(tmp_path: Path, url: str):
+    run = run_gate(tmp_path, url, github=False)
+    assert run.exit_code == 2, run.describe()
+    assert run.report["failure_class"] == "config"
