@@ -64,3 +64,16 @@ def test_scan_and_scrub(tmp_path):
     assert redactor.scan_and_scrub(dirty) is True
     assert dirty.read_text() == f"token={MASK}"
     assert redactor.scan_and_scrub(tmp_path / "missing.txt") is False
+
+
+def test_a_key_split_by_invisible_characters_is_masked_as_one():
+    """A server that echoes the key with zero-width characters inside shows a person the whole key."""
+    from gate.redact import MASK, Redactor
+
+    key = "sk-live-0123456789abcdefXYZ"
+    redactor = Redactor()
+    redactor.register(key)
+    split = "echo: " + "\u200b".join(key[i : i + 3] for i in range(0, len(key), 3)) + " ⚠\ufe0f"
+    assert redactor.redact(split) == f"echo: {MASK} ⚠"
+    assert redactor.redact("⚠\ufe0f fine") == "⚠\ufe0f fine"  # no secret: the text is left as it is
+    assert redactor.contains_secret(split)
