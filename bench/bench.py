@@ -10,6 +10,9 @@ uses curl for the physical floor when it is installed.
     python bench/bench.py --quick        # 3 runs per command (CI)
     python bench/bench.py --json bench.json
 
+With Yelp's detect-secrets installed (the test extra), it also measures what loading its regex plugins would
+add to the request-file scan (docs/performance.md, "Secret rules"); without it, that group is skipped.
+
 It is a measurement, not a test: it prints PASS/MISS per target and exits 0 unless the bench itself breaks
 (exit 2). No traffic leaves 127.0.0.1: proxy variables are removed from the children's environment.
 """
@@ -17,6 +20,7 @@ It is a measurement, not a test: it prints PASS/MISS per target and exits 0 unle
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -36,6 +40,10 @@ QUICK_RUNS = 3
 GATE = "cometapi-smoke-gate"
 # Modules --help and --version must not load: they belong to the commands that send or report.
 HEAVY_MODULES = ("requests", "urllib3", "jsonschema", "junit_xml")
+# detect-secrets' plugins that are not a fixed pattern (entropy, keywords) or not a plugin: never measured.
+NOISY_PLUGINS = frozenset({"__init__", "base", "high_entropy_strings", "keyword"})
+REQUEST_FILE = Path(__file__).resolve().parents[1] / "examples" / "request-structured-output.json"
+_SCAN_IMPORT = "import requests, gate.template_scan"  # a run has imported requests before it scans
 # Variables that would change what the children do: the gate's inputs, GitHub's step files, proxies.
 _STRIPPED_PREFIXES = ("INPUT_", "COMETAPI_", "GATE_", "GITHUB_")
 _STRIPPED_NAMES = {
@@ -288,7 +296,45 @@ def build_commands(sim: Any, key: str, model: str, work: Path) -> dict[str, list
         Command("version", "(f) gate --version", [*gate, "--version"]),
         Command("import_click", "(f) python -c 'import click'", [python, "-c", "import click"]),
     ]
-    return {"request": request, "samples": samples, "startup": startup}
+    groups = {"request": request, "samples": samples, "startup": startup}
+    plugins = detect_secrets_plugins()
+    if plugins:
+        groups["secret_rules"] = secret_rule_commands(sim, auth, plugins)
+    return groups
+
+
+def detect_secrets_plugins() -> list[str]:
+    """The modules of detect-secrets' regex plugins, found without importing them; [] when not installed."""
+    spec = importlib.util.find_spec("detect_secrets")
+    if spec is None or spec.origin is None:
+        return []
+    folder = Path(spec.origin).parent / "plugins"
+    return sorted(
+        f"detect_secrets.plugins.{p.stem}" for p in folder.glob("*.py") if p.stem not in NOISY_PLUGINS
+    )
+
+
+def secret_rule_commands(sim: Any, auth: list[str], plugins: list[str]) -> list[Command]:
+    """(g): the scan's module, and a run with a request file (the only runs that scan), each alone and with
+    detect-secrets' regex plugins imported first. All four start the same way (`python -c`)."""
+    python, loaded = sys.executable, ", ".join(plugins)
+    gate_main = "from gate.cli import main; main()"
+    run = ["run", "--base-url", sim.url_for("tmpl_ok"), *auth, "--samples", "1"]
+    run += ["--request-file", str(REQUEST_FILE)]
+    return [
+        Command("scan_import", "(g) import requests, gate.template_scan", [python, "-c", _SCAN_IMPORT]),
+        Command(
+            "scan_import_ds",
+            "(g) the same + detect-secrets regex plugins",
+            [python, "-c", f"{_SCAN_IMPORT}, {loaded}"],
+        ),
+        Command("request_file", "(g) gate run --request-file", [python, "-c", gate_main, *run]),
+        Command(
+            "request_file_ds",
+            "(g) the same + detect-secrets regex plugins",
+            [python, "-c", f"import {loaded}; {gate_main}", *run],
+        ),
+    ]
 
 
 def ratio(results: dict[str, Command], num: str, den: str, stat: Any = statistics.median) -> float | None:
@@ -394,10 +440,24 @@ def bench(runs: int, json_path: Path | None) -> int:
         ("requests floor / curl", ratio(results, "requests", "curl")),
         ("dependency floor / requests floor", ratio(results, "deps", "requests")),
         ("gate(1 sample, all reports) / curl", ratio(results, "gate_all_reports", "curl")),
+        ("scan import + detect-secrets / scan import", ratio(results, "scan_import_ds", "scan_import")),
+        (
+            "request-file run + detect-secrets / request-file run",
+            ratio(results, "request_file_ds", "request_file"),
+        ),
     ]
     for name, value in info_ratios:
         if value is not None:
             print(f"        ratio {name:<48} {value:>13.2f}")
+    detect_secrets = detect_secrets_cost(results)
+    if ds := detect_secrets:
+        print(
+            f"        detect-secrets {ds['version']}: its {ds['plugins']} regex plugins add "
+            f"{ds['import_added_ms']:.1f} ms to the import and {ds['run_added_ms']:.1f} ms "
+            f"({ds['run_added_rss_mb']:+.1f} MB peak RSS) to a request-file run (medians)"
+        )
+    else:
+        notes.append("detect-secrets not installed: the secret-rules group (g) was skipped")
     if sample_latency:
         print(
             "        latency the gate reported for --samples 10 (last run): "
@@ -416,6 +476,7 @@ def bench(runs: int, json_path: Path | None) -> int:
             "targets": target_out,
             "ratios": {name: round(v, 3) for name, v in info_ratios if v is not None},
             "sample_latency_ms": sample_latency,
+            "detect_secrets": detect_secrets,
             "lazy_imports": {"heavy_modules_loaded": loaded, "pass": not any(loaded.values())},
             "notes": notes,
             "elapsed_s": round(elapsed, 1),
@@ -425,6 +486,31 @@ def bench(runs: int, json_path: Path | None) -> int:
         json_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {json_path}")
     return 0
+
+
+def detect_secrets_cost(results: dict[str, Command]) -> dict[str, Any] | None:
+    """What loading detect-secrets' regex plugins adds (medians, ms); None when the group was skipped."""
+    if "scan_import_ds" not in results:
+        return None
+    from importlib.metadata import version
+
+    def added(num: str, den: str) -> float:
+        return round(statistics.median(results[num].wall_ms) - statistics.median(results[den].wall_ms), 1)
+
+    return {
+        "version": version("detect-secrets"),
+        "plugins": len(detect_secrets_plugins()),
+        "import_added_ms": added("scan_import_ds", "scan_import"),
+        "run_added_ms": added("request_file_ds", "request_file"),
+        "run_added_rss_mb": round(
+            (
+                statistics.median(results["request_file_ds"].rss_kb)
+                - statistics.median(results["request_file"].rss_kb)
+            )
+            / 1024,
+            1,
+        ),
+    }
 
 
 def print_table(results: dict[str, Command]) -> None:

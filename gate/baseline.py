@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from gate.inputfile import InputFileError, parse_json, read_text
 
 
 class BaselineError(ValueError):
@@ -12,20 +13,22 @@ class BaselineError(ValueError):
 
 
 def load_baseline(path: Path) -> dict[str, Any]:
+    """The report, read with the input-file limits (gate/inputfile.py) and valid against the report's own
+    schema (gate/contract/report.schema.json) before anything uses it; it must be from a passing run."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, a NUL in the path
-        raise BaselineError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        raise BaselineError(f"{path} is not JSON") from None
-    if (
-        not isinstance(data, dict)
-        or data.get("schema_version") != "1"
-        or not isinstance(data.get("checks"), list)
-    ):
+        data = parse_json(read_text(path), path)
+    except InputFileError as exc:
+        raise BaselineError(exc.problem) from None
+    if not isinstance(data, dict) or data.get("schema_version") != "1":
         raise BaselineError(f"{path} is not a cometapi-smoke-gate JSON report (schema_version 1)")
+    from gate.contract import violations
+
+    problems = violations(data, "report", limit=3)
+    if problems:
+        raise BaselineError(
+            f"{path} does not match the JSON report's schema (gate/contract/report.schema.json): "
+            + "; ".join(problems)
+        )
     if data.get("result") != "pass":
         raise BaselineError(f"{path} is from a failed run: a baseline must be a known-good (passing) report")
     return data

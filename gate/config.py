@@ -64,6 +64,7 @@ class GateConfig:
     max_latency_regression: float
     fail_on_drift: bool
     request_file: Path | None
+    request_vars: str | None  # as given; gate.request_vars parses and checks it
     check_structured_output: bool
     check_tools: bool
     sdk_parity: bool
@@ -196,6 +197,11 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
                 "pip install 'cometapi-smoke-gate[sdk]' (or drop --sdk-parity)",
                 sources["sdk_parity"],
             ) from None
+    request_vars: tuple[str, ...] = ()
+    if values["request_vars"] is not None:  # checked even without a request file: a bad list is a mistake
+        from gate.request_vars import parse_request_vars
+
+        request_vars = parse_request_vars(str(values["request_vars"]), sources["request_vars"])
     template = None
     if values["request_file"] is not None:
         from gate.template import load_template
@@ -207,6 +213,7 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
             env=env,
             secrets=[str(values["api_key"])],
             source=sources["request_file"],
+            request_vars=request_vars,
         )
     return GateConfig(
         base_url=base_url,

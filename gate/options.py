@@ -401,8 +401,18 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "path",
         None,
         "The application's own request body (JSON or YAML) to send instead of the gate's ping: "
-        "{{prompt}}, {{model}} and ${VAR} are filled in, nothing else is changed (README, Request file).",
+        "{{prompt}}, {{model}} and ${VAR} (for the names --request-vars lists) are filled in, nothing else "
+        "is changed (README, Request file).",
         env=_env("request-file"),
+    ),
+    OptionSpec(
+        "request-vars",
+        "str",
+        None,
+        "Environment variables the request file's ${VAR} may read, comma-separated (NAME[,NAME...]); any "
+        "other ${VAR} is a configuration error, and a name that looks like a credential is refused even "
+        "when listed (README, Request file).",
+        env=_env("request-vars"),
     ),
     OptionSpec(
         "check-structured-output",

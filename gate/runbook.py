@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gate.inputfile import InputFileError, describe, is_scalar, load
 from gate.options import PREFLIGHT_ITEMS, PREFLIGHT_KEYS
 
 
@@ -22,26 +23,12 @@ class PreflightFileError(ValueError):
 
 
 def load_preflight(path: Path) -> dict[str, str]:
-    """The file's items (TOML, or YAML for .yml/.yaml), keys checked, values as strings."""
+    """The file's items (TOML, or YAML for .yml/.yaml), keys checked, each value one string, number or
+    boolean, as a string. Read with gate/inputfile.py's limits (1 MiB, no YAML aliases or tags)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:  # ValueError: undecodable bytes, a NUL in the path
-        raise PreflightFileError(
-            f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", "check the path"
-        ) from None
-    try:
-        if path.suffix.lower() in (".yml", ".yaml"):
-            import yaml
-
-            document = yaml.safe_load(text)
-        else:
-            import tomllib
-
-            document = tomllib.loads(text)
-    except Exception as exc:  # yaml.YAMLError, tomllib.TOMLDecodeError: one clear line either way
-        raise PreflightFileError(
-            f"{path} does not parse ({type(exc).__name__})", "fix the file's syntax"
-        ) from None
+        document = load(path, "toml")
+    except InputFileError as exc:
+        raise PreflightFileError(exc.problem, exc.fix) from None
     if document is None:
         document = {}
     if not isinstance(document, Mapping):
@@ -53,6 +40,12 @@ def load_preflight(path: Path) -> dict[str, str]:
             f"{path} has unknown item(s): {', '.join(unknown)}",
             f"use only: {', '.join(item.key for item in PREFLIGHT_ITEMS)}",
         )
+    for key, value in normalized.items():
+        if value is not None and not is_scalar(value):
+            raise PreflightFileError(
+                f"{path}: item '{key}' is {describe(value)}, not one value",
+                'write one string per item, e.g. rollback-owner = "alice" (quote dates)',
+            )
     return {k: str(v).strip() for k, v in normalized.items() if v is not None and str(v).strip()}
 
 

@@ -18,11 +18,11 @@ use the CI system's matrix instead (README, "Several targets").
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from gate.inputfile import InputFileError, describe, is_scalar, parse_toml, read_text
 from gate.options import OPTIONS_BY_NAME
 
 MAX_TARGETS = 32
@@ -41,16 +41,14 @@ def read_targets(
 ) -> list[tuple[str, dict[str, object]]]:
     """(name, option values by dest) per target, each key handed to `register` as soon as it is read."""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        problem = f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
-        raise TargetsFileError(problem, "check the path") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise TargetsFileError(f"{path} is not valid TOML ({exc})", "fix the file") from None
+        document = parse_toml(read_text(path), path)  # at most 1 MiB of UTF-8 (gate/inputfile.py)
+    except InputFileError as exc:
+        raise TargetsFileError(exc.problem, exc.fix) from None
     defaults = document.get("defaults", {})
     tables = document.get("target", [])
     if not isinstance(defaults, dict) or not isinstance(tables, list) or not tables:
         raise TargetsFileError(f"{path} has no [[target]] tables", "add one [[target]] per endpoint")
+    _scalars(defaults, "[defaults]")
     if len(tables) > MAX_TARGETS:
         raise TargetsFileError(
             f"{len(tables)} targets is more than {MAX_TARGETS}", "split the fleet with the CI system's matrix"
@@ -60,6 +58,10 @@ def read_targets(
     for index, table in enumerate(tables, start=1):
         if not isinstance(table, dict):
             raise TargetsFileError(f"target {index} is not a table", "use [[target]] tables")
+        label = table.get("name")
+        _scalars(
+            table, f"target '{label}'" if isinstance(label, str) and _NAME.match(label) else f"target {index}"
+        )
         name = str(table.get("name", ""))
         if not _NAME.match(name) or name in names:
             raise TargetsFileError(
@@ -76,6 +78,17 @@ def read_targets(
         register(key)
         targets.append((name, {**_options(defaults, name), **_options(table, name), "api_key": key}))
     return targets
+
+
+def _scalars(table: Mapping[str, Any], where: str) -> None:
+    """Options are single strings, numbers or booleans: a TOML array, table or date is refused by name,
+    never passed on as its Python text (a date sent as a model id)."""
+    for key, value in table.items():
+        if not is_scalar(value):
+            raise TargetsFileError(
+                f"{where}: '{key}' is {describe(value)}",
+                f"give '{key}' one string, number or true/false (quote a date, write a list as one string)",
+            )
 
 
 def _options(table: Mapping[str, Any], name: str) -> dict[str, object]:

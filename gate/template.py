@@ -1,25 +1,28 @@
 """The application's own request (`--request-file`): read, placeholders filled, checked before sending.
 
 The file is the body exactly as the application sends it (JSON, or YAML for .yml/.yaml). `{{prompt}}` and
-`{{model}}` are replaced by --prompt and --model, `${VAR}` by the environment variable; the model comes
-from the config when the file has none. Nothing else is changed: if the service rejects the body, that is
-the finding. Before anything is sent, the body is checked against the Chat Completions request schema
-(`gate/contract/chat_completion_request.schema.json`; a field the schema does not know is a warning, since
-gateways may drop what they do not know) and scanned for secrets and personal data, which must never be in
-a smoke test's payload (`gate/template_scan.py`). Either problem is a configuration error: nothing is sent.
+`{{model}}` are replaced by --prompt and --model, `${VAR}` by the environment variable when --request-vars
+lists it (`gate/request_vars.py`: any other name is a configuration error, a credential's name always); the
+model comes from the config when the file has none. Nothing else is changed: if the service rejects the
+body, that is the finding. Before anything is sent, the body is checked against the Chat Completions request
+schema (`gate/contract/chat_completion_request.schema.json`; a field the schema does not know is a warning,
+since gateways may drop what they do not know) and scanned for secrets and personal data, which must never
+be in a smoke test's payload (`gate/template_scan.py`). Either problem is a configuration error: nothing is
+sent.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gate.inputfile import InputFileError, parse_json, parse_yaml, read_text
 from gate.inputs import ConfigError
 from gate.jsonbody import MAX_DEPTH, deeper_than
+from gate.request_vars import credential_values, unfilled
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(prompt|model)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -63,17 +66,27 @@ class Template:
 
 
 def load_template(
-    path: Path, *, prompt: str, model: str, env: Mapping[str, str], secrets: list[str], source: str
+    path: Path,
+    *,
+    prompt: str,
+    model: str,
+    env: Mapping[str, str],
+    secrets: list[str],
+    source: str,
+    request_vars: Sequence[str] = (),
 ) -> Template:
-    """The filled, checked body; raises ConfigError (exit 2, nothing sent) with every finding named."""
+    """The filled, checked body; raises ConfigError (exit 2, nothing sent) with every finding named.
+
+    `${VAR}` reads only the names in `request_vars` (gate/request_vars.py), and the values of the
+    credential-named variables of `env` are searched for in the filled body."""
 
     def fail(problem: str, fix: str) -> ConfigError:
         return ConfigError("request-file", problem, fix, source)
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:
-        raise fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", "check the path") from None
+        text = read_text(path)  # at most 1 MiB of UTF-8 from a regular file (gate/inputfile.py)
+    except InputFileError as exc:
+        raise fail(exc.problem, exc.fix) from None
     body = _parse(path, text, fail)
     if deeper_than(body, MAX_DEPTH):
         raise fail(
@@ -84,10 +97,10 @@ def load_template(
             f"{path} is not a JSON object (a Chat Completions request body)", "write the body as an object"
         )
     missing: list[str] = []
-    body = _fill(body, {"prompt": prompt, "model": model}, env, missing)
+    readable = {name: env[name] for name in request_vars if name in env}
+    body = _fill(body, {"prompt": prompt, "model": model}, readable, missing)
     if missing:
-        names = ", ".join(sorted(set(missing)))
-        raise fail(f"{path} uses ${{{names}}}, which the environment does not set", f"set {names}")
+        raise unfilled(path, sorted(set(missing)), request_vars, source)
     body.setdefault("model", model)
     from gate.contract import violations
     from gate.template_scan import scan, unknown_fields
@@ -101,7 +114,7 @@ def load_template(
     broken = _invalid_schemas(body)
     if broken:
         raise fail(f"{path} holds a schema that is not valid JSON Schema: {broken}", "fix the schema")
-    findings = scan(body, secrets)
+    findings = scan(body, secrets, credential_values(env))
     if findings:
         listed = "; ".join(f"{f.path}: {f.kind} ({f.masked})" for f in findings[:10])
         raise fail(
@@ -141,14 +154,13 @@ def _invalid_schemas(body: Mapping[str, Any]) -> str | None:
 
 
 def _parse(path: Path, text: str, fail: Any) -> Any:
+    """JSON, or YAML for .yml/.yaml with the strict loader (no anchors, aliases or tags; JSON types only)."""
     try:
         if path.suffix.lower() in (".yml", ".yaml"):
-            import yaml
-
-            return yaml.safe_load(text)
-        return json.loads(text)
-    except Exception as exc:  # json or yaml: one clear line, never a traceback
-        raise fail(f"{path} does not parse ({type(exc).__name__})", "fix the file's syntax") from None
+            return parse_yaml(text, path)
+        return parse_json(text, path)
+    except InputFileError as exc:  # one clear line, never a traceback
+        raise fail(exc.problem, exc.fix) from None
 
 
 def _fill(value: Any, names: Mapping[str, str], env: Mapping[str, str], missing: list[str]) -> Any:

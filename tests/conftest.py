@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from gate.cli import main
 from gate.simulator import Simulator
+from tests.support import report_problems, written_reports
 
 # CI explores the same examples on every run (a red CI must mean a regression, not a new random draw);
 # local runs draw new examples each time, and Hypothesis keeps any failure it finds for the next run.
@@ -47,6 +48,32 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(_GATE_ENV_PREFIXES):
             monkeypatch.delenv(name, raising=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "not_gate_reports: the test writes JSON files with a schema_version that the gate did not write "
+        "(deliberately broken baselines); the report-schema check skips its tmp_path",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _reports_match_their_schema(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test that has a tmp_path, every report under it must match gate/contract/report.schema.json,
+    with every member documented: whatever a test makes the gate write is checked against the contract."""
+    uses_tmp_path = "tmp_path" in request.fixturenames
+    root = request.getfixturevalue("tmp_path") if uses_tmp_path else None
+    yield
+    if root is None or request.node.get_closest_marker("not_gate_reports"):
+        return
+    broken = {
+        str(path.relative_to(root)): problems[:5]
+        for path, report in written_reports(root)
+        if (problems := report_problems(report))
+    }
+    if broken:
+        pytest.fail(f"reports that break gate/contract/report.schema.json: {broken}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

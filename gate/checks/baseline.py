@@ -8,6 +8,7 @@ made mechanical.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,16 +19,33 @@ from gate.results import CheckResult, Latency, Status
 
 
 def _details(report: Mapping[str, Any], check_id: str) -> Mapping[str, Any]:
-    for check in report.get("checks", []):
+    checks = report.get("checks")
+    for check in checks if isinstance(checks, list) else []:
         if isinstance(check, dict) and check.get("id") == check_id:
-            return check.get("details") or {}
+            details = check.get("details")
+            return details if isinstance(details, dict) else {}
     return {}
 
 
+def _fields(shape: Any) -> set[str]:
+    """The field paths of a shape; anything but a list of strings is no shape (the baseline was validated
+    against the report schema, but a comparison must never crash on what a file holds)."""
+    return {path for path in shape if isinstance(path, str)} if isinstance(shape, list) else set()
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    except OverflowError:  # an integer too large for a float
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
 def _shape_drift(kind: str, before: Any, after: Any) -> list[str]:
-    if not isinstance(before, list) or not isinstance(after, list) or not before or not after:
+    old, new = _fields(before), _fields(after)
+    if not old or not new:
         return []
-    added, missing = sorted(set(after) - set(before)), sorted(set(before) - set(after))
+    added, missing = sorted(new - old), sorted(old - new)
     findings = []
     if missing:
         findings.append(f"{kind} lost field(s): {', '.join(missing[:8])}")
@@ -55,13 +73,14 @@ def compare(
     ):
         findings.append((FailureClass.CONTRACT, text))
     old_model, new_model = before.get("response_model"), after.get("response_model")
-    if old_model and new_model and old_model != new_model:
+    if isinstance(old_model, str) and old_model and new_model and old_model != new_model:
         findings.append(
             (FailureClass.CONTRACT, f"the answering model changed from {old_model} to {new_model}")
         )
-    old_p50 = (baseline.get("latency_ms") or {}).get("p50")
+    old_latency = baseline.get("latency_ms")
+    old_p50 = _finite(old_latency.get("p50")) if isinstance(old_latency, dict) else None
     new_p50 = latency.p50 if latency else None
-    if isinstance(old_p50, int | float) and old_p50 > 0 and new_p50 is not None:
+    if old_p50 is not None and old_p50 > 0 and new_p50 is not None:
         limit = old_p50 * config.max_latency_regression
         if new_p50 > limit:
             findings.append(

@@ -22,7 +22,10 @@ LAYERS: dict[str, int] = {
     "gate.contract": 0,
     "gate.baseline": 0,
     "gate.jsonbody": 0,
+    "gate.inputfile": 0,  # every input file is read through it: size, file type, UTF-8, strict YAML
     "gate.redact": 0,
+    "gate.safe_files": 0,
+    "gate.interrupt": 0,
     "gate.simulator": 0,  # a self-contained server: imports nothing of the gate
     "gate.inputs": 1,
     "gate.targets": 1,
@@ -32,6 +35,8 @@ LAYERS: dict[str, int] = {
     "gate.settings": 2,
     "gate.template": 1,
     "gate.template_scan": 1,
+    "gate.scan_rules": 0,
+    "gate.request_vars": 1,
     "gate.target_values": 1,
     "gate.streamed": 1,
     "gate.judge": 3,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import string
+from datetime import date
 from typing import Any
 
 import pytest
@@ -27,21 +32,51 @@ PEM = (
 )
 PEM_PGP = "-----BEGIN PGP " + "PRIVATE KEY BLOCK-----\n\nlQOYBF0AAAAB\n-----END PGP PRIVATE KEY BLOCK-----"
 PEM_OPENSSH = "-----BEGIN " + "OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU="
+PEM_ENCRYPTED = "-----BEGIN " + "ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0wPDAbBgkqhkiG9w0BBQww"
+PUTTY = "PuTTY-User-Key-File-" + "3: ssh-ed25519\nEncryption: none"
+AWS_TEMP_KEY = "AS" + "IA" + "Z7Q2EXAMPLE4M9KD"
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
+GITLAB_PAT = "gl" + "pat-" + "Xy9zAb3cDe6fGh2iJk5L"
+GITLAB_ROUTABLE = "gl" + "pat-" + "Xy9zAb3cDe6fGh2iJk5LmN8o.01.0r1nq5k8a"
+GITLAB_JOB = "gl" + "cbt-" + "64_Xy9zAb3cDe6fGh2iJk5L"
+GITLAB_DEPLOY = "gl" + "dt-" + "Xy9zAb3cDe6fGh2iJk5LmN"
+SLACK_USER = "xo" + "xp-" + "1234567890-1234567890-1234567890-0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d"
+SLACK_ROTATING = "xo" + "xe.xoxp-" + "1-Mi0yLTEyMzQ1Njc4OTAtMTIzNDU2Nzg5MA"
+SLACK_APP = "xa" + "pp-" + "1-A0123456789-1234567890123-abcdef0123456789"
+SLACK_HOOK = "https://hooks.slack.com/" + "services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+OPAQUE_BEARER = "Zm9vYmFy" + "9q8w7e6r5t4y"
 
 FOUND = [
     # (text, kind, the secret inside the text)
-    (f"use {OPENAI_KEY} here", "API key", OPENAI_KEY),
-    (f"key={ANTHROPIC_KEY}", "API key", ANTHROPIC_KEY),
-    (f"aws {AWS_KEY}.", "API key", AWS_KEY),
-    (f"token: {GITHUB_TOKEN}", "API key", GITHUB_TOKEN),
-    (GITHUB_PAT, "API key", GITHUB_PAT),
-    (f"slack {SLACK_TOKEN}", "API key", SLACK_TOKEN),
-    (f"maps key {GOOGLE_KEY} ok", "API key", GOOGLE_KEY),
-    (f"Authorization: Bearer {JWT}", "bearer token", JWT),
-    (f"curl -H 'authorization: bearer {JWT}'", "bearer token", JWT),
+    (f"use {OPENAI_KEY} here", "API key (sk-)", OPENAI_KEY),
+    (f"key={ANTHROPIC_KEY}", "API key (sk-)", ANTHROPIC_KEY),
+    (f"aws {AWS_KEY}.", "AWS access key id", AWS_KEY),
+    (f"token: {GITHUB_TOKEN}", "GitHub token", GITHUB_TOKEN),
+    (GITHUB_PAT, "GitHub token", GITHUB_PAT),
+    (f"slack {SLACK_TOKEN}", "Slack token", SLACK_TOKEN),
+    (f"maps key {GOOGLE_KEY} ok", "Google API key", GOOGLE_KEY),
+    (f"Authorization: Bearer {JWT}", "JSON Web Token", JWT),
+    (f"curl -H 'authorization: bearer {JWT}'", "JSON Web Token", JWT),
     (f"here:\n{PEM}\nthanks", "private key", PEM),
     (PEM_OPENSSH, "private key", PEM_OPENSSH),
     (PEM_PGP, "private key", PEM_PGP),
+    (f"key:\n{PEM_ENCRYPTED}", "private key", PEM_ENCRYPTED),
+    (PUTTY, "private key", "PuTTY-User-Key-File-" + "3: ssh-ed25519"),
+    (f"temporary {AWS_TEMP_KEY}", "AWS access key id", AWS_TEMP_KEY),
+    (f"aws_secret_access_key = {AWS_SECRET}", "AWS secret access key", AWS_SECRET),
+    (f'{{"AWS_SECRET_ACCESS_KEY": "{AWS_SECRET}"}}', "AWS secret access key", AWS_SECRET),
+    (f"my AWS secret is {AWS_SECRET}, keep it", "AWS secret access key", AWS_SECRET),
+    (f"gitlab {GITLAB_PAT}", "GitLab token", GITLAB_PAT),
+    (f"routable {GITLAB_ROUTABLE}.", "GitLab token", GITLAB_ROUTABLE),
+    (f"CI_JOB_TOKEN={GITLAB_JOB}", "GitLab token", GITLAB_JOB),
+    (f"deploy token {GITLAB_DEPLOY}", "GitLab token", GITLAB_DEPLOY),
+    (f"user token {SLACK_USER}", "Slack token", SLACK_USER),
+    (f"refresh {SLACK_ROTATING}", "Slack token", SLACK_ROTATING),
+    (f"app {SLACK_APP}", "Slack token", SLACK_APP),
+    (f"post to {SLACK_HOOK} now", "Slack token", SLACK_HOOK),
+    (f"session={JWT};", "JSON Web Token", JWT),
+    (f"Authorization: Bearer {OPAQUE_BEARER}", "bearer token", OPAQUE_BEARER),
+    ("clone https://deploy:s3cr3tPa55@git.acme-corp.io/app.git", "password in a URL", "s3cr3tPa55"),
     ("write to jane.doe@acme-corp.io today", "email address", "jane.doe@acme-corp.io"),
     ("cc: o'brien+ml@mail.uni-heidelberg.de", "email address", "o'brien+ml@mail.uni-heidelberg.de"),
     ("call +14155550123 now", "phone number", "+14155550123"),
@@ -88,6 +123,15 @@ NEVER = [
     "Send a Bearer authentication-scheme-header, see the Bearer AuthenticationSchemes docs.",
     "user@localhost, alice@example.com, bob@mail.example.org, ci@build.test",
     "4111 1111 1111 1112",
+    "sha1 3f786850e387550fdab836ed7e6dc881de23001b, the AWS secret rotation commit",
+    "secret: 3F786850E387550FDAB836ED7E6DC881DE23001B",
+    "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "digest a1b4111111111111111c and build deadbeef-4111-1111-1111-1111abcdef01",
+    "gpt-4.1-mini, o3-mini-2025-01-31, claude-sonnet-4-20250514, llama-3.1-70b-instruct, qwen2.5-72b",
+    "glossary-of-terms-and-definitions-for-the-team and a risk-assessment-framework-version-two",
+    "skeleton sk-1 xoxo hugs, AIza is a prefix, eyJ alone, ghp_short, glpat-short",
+    "See https://docs.example.com:8443/v1/models and user:pass without a scheme",
+    "The AWS region eu-central-1 and the secret sauce of the Secretary of State",
 ]
 
 
@@ -131,11 +175,29 @@ def test_the_configured_key_is_found_mid_sentence_and_in_any_case(text: str) -> 
 
 def test_the_configured_key_wins_over_the_pattern_it_also_matches() -> None:
     assert scan({"a": f"Bearer {OPENAI_KEY}"}, [OPENAI_KEY]) == [Finding("$.a", CONFIGURED_KEY, MASK)]
-    assert scan({"a": f"Bearer {OPENAI_KEY}"}) == [Finding("$.a", "API key", "sk***8t")]
+    assert scan({"a": f"Bearer {OPENAI_KEY}"}) == [Finding("$.a", "API key (sk-)", "sk***8t")]
 
 
 def test_short_or_empty_configured_keys_are_ignored() -> None:
     assert scan({"a": "some prose with abc in it"}, ["", "abc", "prose"]) == []
+
+
+def test_a_credential_variables_value_is_found_by_its_name_and_never_shown() -> None:
+    value = "hunter2-Correct-Horse"
+    findings = scan(_at(f"debug {value.upper()} here"), env_secrets={"DB_PASSWORD": value, "X_TOKEN": "true"})
+    assert findings == [Finding("$.messages[1].content", "value of $DB_PASSWORD", MASK)]
+    assert scan({"a": "it is true"}, env_secrets={"X_TOKEN": "true"}) == []  # shorter than 8: a word
+
+
+def test_the_configured_key_wins_over_a_variable_that_holds_it() -> None:
+    key = "cmt-Zx9QwErTyUiOp1234567890abcdef"
+    assert scan({"a": key}, [key], {"COMETAPI_API_KEY": key}) == [Finding("$.a", CONFIGURED_KEY, MASK)]
+
+
+def test_a_mask_never_shows_five_characters_of_a_variables_value() -> None:
+    value = "jane.doe@acme-corp.io"  # a value that a pattern rule also finds elsewhere in the text
+    findings = scan({"a": "mail jane.doe@acme-corp.io.uk"}, env_secrets={"SMTP_PASSWORD": value})
+    assert findings and all(not _shows(f.masked, value) for f in findings)
 
 
 def test_a_finding_in_a_key_is_reported_on_the_key_and_masked_in_every_path() -> None:
@@ -153,8 +215,8 @@ def test_findings_are_ordered_by_path_then_kind() -> None:
     messages[2]["content"] = "+14155550123 or jane.doe@acme-corp.io"
     findings = scan({"model": "m", "messages": messages, "b": OPENAI_KEY, "a": OPENAI_KEY})
     assert [(f.path, f.kind) for f in findings] == [
-        ("$.a", "API key"),
-        ("$.b", "API key"),
+        ("$.a", "API key (sk-)"),
+        ("$.b", "API key (sk-)"),
         ("$.messages[2].content", "email address"),
         ("$.messages[2].content", "phone number"),
         ("$.messages[10].content", "email address"),
@@ -243,6 +305,150 @@ def test_any_body_scans_deterministically_and_masks_to_four_characters(body: Any
     findings = scan(body)
     assert findings == scan(body)
     assert all(MASK in f.masked and len(f.masked.replace(MASK, "", 1)) <= 4 for f in findings)
+
+
+# Every kind of secret, generated in the shape its issuer documents and embedded in prose: always found,
+# whole, as its kind. Ordinary prose, UUIDs, hex digests and model names: never flagged.
+B62 = string.ascii_letters + string.digits
+URLSAFE = B62 + "_-"
+WORDS = st.sampled_from(
+    [
+        *("the", "a", "key", "token", "secret", "aws", "password", "deploy", "model", "reply", "with"),
+        *("one", "word", "ticket", "order", "status", "of", "and", "to", "for", "see", "use", "pong"),
+        *("ping", "region", "build", "cache", "session"),
+    ]
+)
+PROSE = st.lists(WORDS, max_size=10).map(" ".join)
+
+
+def _text(alphabet: str, low: int, high: int | None = None) -> st.SearchStrategy[str]:
+    return st.text(alphabet=alphabet, min_size=low, max_size=low if high is None else high)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _aws_secret_ok(key: str) -> bool:
+    return (
+        any(c.isupper() for c in key)
+        and any(c.islower() for c in key)
+        and any(c in B62[52:] + "/+" for c in key)
+    )
+
+
+JSON_OBJECTS = st.dictionaries(
+    _text(string.ascii_letters, 1, 8), _text(B62, 0, 12) | st.integers(), min_size=1
+)
+TOKENS: dict[str, st.SearchStrategy[str]] = {
+    "API key (sk-)": st.builds(
+        "sk-{}{}".format, st.sampled_from(["", "proj-", "ant-api03-", "svcacct-"]), _text(URLSAFE, 20, 80)
+    ),
+    "AWS access key id": st.builds(
+        "{}{}".format, st.sampled_from(["AKIA", "ASIA"]), _text(string.ascii_uppercase + string.digits, 16)
+    ),
+    "GitHub token": st.builds("gh{}_{}".format, st.sampled_from("pousr"), _text(B62, 36))
+    | st.builds("github_pat_{}_{}".format, _text(B62, 22), _text(B62, 59)),
+    "GitLab token": st.builds(
+        "{}-{}".format,
+        st.sampled_from(
+            ["glpat", "gloas", "gldt", "glrt", "glcbt", "glptt", "glft", "glimt", "glagent", "glsoat"]
+        ),
+        _text(URLSAFE, 20, 64),
+    ),
+    "Slack token": st.builds(
+        "{}-{}-{}-{}".format,
+        st.sampled_from(["xoxb", "xoxp", "xoxa", "xoxe.xoxp", "xapp"]),
+        _text(string.digits, 1, 13),
+        _text(string.digits, 10, 13),
+        _text(B62, 24, 32),
+    ),
+    "Google API key": st.builds("AIza{}".format, _text(URLSAFE, 35)),
+    "JSON Web Token": st.builds(
+        lambda header, payload, signature: f"{_b64url(header)}.{_b64url(payload)}.{_b64url(signature)}",
+        JSON_OBJECTS.map(lambda d: json.dumps({"alg": "HS256", **d}).encode()),
+        JSON_OBJECTS.map(lambda d: json.dumps(d).encode()),
+        st.binary(min_size=16, max_size=64),
+    ),
+    "private key": st.builds(
+        "-----BEGIN {0}PRIVATE KEY-----\n{1}\n-----END {0}PRIVATE KEY-----".format,
+        st.sampled_from(["", "RSA ", "EC ", "DSA ", "OPENSSH ", "ENCRYPTED "]),
+        st.binary(min_size=32, max_size=200).map(lambda b: base64.b64encode(b).decode()),
+    ),
+}
+BEFORE = st.sampled_from([" ", "\n", ": ", ' "', " (", " key="])
+AFTER = st.sampled_from([" ", "\n", ". ", '" ', ") ", ", "])
+
+
+@st.composite
+def _secret_in_prose(draw: st.DrawFn) -> tuple[str, str, str]:
+    kind = draw(st.sampled_from(sorted(TOKENS)))
+    token = draw(TOKENS[kind])
+    return kind, token, draw(PROSE) + draw(BEFORE) + token + draw(AFTER) + draw(PROSE)
+
+
+@st.composite
+def _aws_secret_in_prose(draw: st.DrawFn) -> tuple[str, str, str]:
+    key = draw(_text(B62 + "/+", 40).filter(_aws_secret_ok))
+    context = draw(st.sampled_from(["aws_secret_access_key = ", "AWS secret: ", '"SecretAccessKey": "']))
+    return "AWS secret access key", key, draw(PROSE) + " " + context + key + draw(AFTER) + draw(PROSE)
+
+
+def _found_whole(text: str, kind: str, token: str) -> None:
+    findings = scan(_at(text))
+    whole = f"{token[:2]}{MASK}{token[-2:]}"
+    assert any(f.kind == kind and f.masked == whole for f in findings), (text, findings)
+    assert not any(_shows(f.masked, token) for f in findings)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_secret_in_prose() | _aws_secret_in_prose())
+def test_a_generated_secret_in_prose_is_found_whole_as_its_kind(case: tuple[str, str, str]) -> None:
+    kind, token, text = case
+    _found_whole(text, kind, token)
+
+
+def _digest(name: str) -> st.SearchStrategy[str]:
+    return st.binary(max_size=64).map(lambda b: hashlib.new(name, b).hexdigest())
+
+
+MODEL_NAMES = st.builds(
+    "{}{}".format,
+    st.sampled_from(
+        [
+            "gpt-4o",
+            "gpt-4.1-mini",
+            "o3-mini",
+            "claude-3-5-sonnet",
+            "claude-sonnet-4",
+            "gemini-2.5-pro",
+            "deepseek-chat",
+            "llama-3.1-70b-instruct",
+            "qwen2.5-72b-instruct",
+            "mistral-large",
+        ]
+    ),
+    st.sampled_from(["", "-latest"])
+    | st.dates(date(2023, 1, 1), date(2030, 12, 31)).map(lambda d: f"-{d.isoformat()}")
+    | st.dates(date(2023, 1, 1), date(2030, 12, 31)).map(lambda d: f"-{d:%Y%m%d}"),
+)
+HARMLESS = st.one_of(
+    PROSE,
+    st.uuids().map(str),
+    st.uuids().map(lambda u: str(u).upper()),
+    _digest("md5"),
+    _digest("sha1"),
+    _digest("sha1").map(str.upper),
+    _digest("sha256"),
+    MODEL_NAMES,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(HARMLESS, max_size=8), st.sampled_from([" ", ", ", "\n", ": ", " and "]))
+def test_prose_uuids_digests_and_model_names_are_never_flagged(parts: list[str], sep: str) -> None:
+    text = sep.join(parts)
+    assert scan(_at(text)) == [], text
 
 
 # --- the request schema -----------------------------------------------------------------------------------
