@@ -2,6 +2,7 @@
 
 Every reader goes through here, so one set of guarantees holds for all four:
 
+- a file in the working directory (the checkout) is never read through a link that leads out of it;
 - at most MAX_BYTES (1 MiB) is read: a bigger file is refused, and no more than MAX_BYTES + 1 bytes are ever
   loaded; a FIFO, device, socket or directory is refused without blocking on it;
 - the text is strict UTF-8 (a leading BOM is skipped);
@@ -17,12 +18,10 @@ Each problem is an InputFileError (problem + fix), which each reader turns into 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import math
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,6 @@ _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 _SIZE_FIX = (
     "check the path: a request body, pre-flight checklist, targets file or baseline report is a few KB"
 )
-_PLAIN_FIX = "write plain data only: strings, numbers, true/false, null, lists and maps"
 
 
 class InputFileError(ValueError):
@@ -45,8 +43,28 @@ class InputFileError(ValueError):
         self.fix = fix
 
 
+def _leaves_workspace(path: Path) -> Path | None:
+    """Where `path` really points, when it lies in the working directory (the checkout, which the change
+    under test controls) but a symbolic link takes it out of there: a committed `request.json ->
+    ~/.docker/config.json` must not be read, let alone sent. A path the workflow names outside the checkout
+    is the workflow's own choice."""
+    cwd = Path(os.path.abspath(os.getcwd()))
+    given = Path(os.path.abspath(path))
+    if given != cwd and cwd not in given.parents:
+        return None
+    real, root = Path(os.path.realpath(given)), Path(os.path.realpath(cwd))
+    return None if real == root or root in real.parents else real
+
+
 def read_text(path: Path, limit: int = MAX_BYTES) -> str:
-    """The file's text: a regular file of at most `limit` bytes, strict UTF-8."""
+    """The file's text: a regular file of at most `limit` bytes, strict UTF-8, not linked out of the
+    working directory."""
+    outside = _leaves_workspace(path)
+    if outside is not None:
+        raise InputFileError(
+            f"{path} is a symbolic link out of the working directory (to {outside})",
+            "keep input files in the checkout, or name the real path in the workflow",
+        )
     try:
         fd = os.open(path, _FLAGS)  # O_NONBLOCK: opening a FIFO must not wait for a writer
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
@@ -146,92 +164,13 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
 
 
 def parse_yaml(text: str, path: Path) -> Any:
-    """One YAML document with the strict loader: JSON types only."""
-    import yaml
+    """One YAML document with the strict loader (gate/strict_yaml.py): JSON types only."""
+    from gate.strict_yaml import StrictYamlError, load_strict
 
-    base = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-    loader = None
     try:
-        _check_events(yaml.parse(text, Loader=base))  # before any node is composed or constructed
-        loader = _strict_loader(base)(text)
-        value = loader.get_single_data()
-    except _Refused as exc:
-        raise InputFileError(f"{path} uses {exc.what}", exc.fix) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputFileError(
-            f"{path} does not parse as YAML: {problem}{where}", "fix the file's syntax"
-        ) from None
-    except (ValueError, RecursionError) as exc:  # an integer over Python's digit limit
-        raise InputFileError(f"{path} does not parse as YAML: {exc}", "fix the file's syntax") from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    odd = _not_json(value)
-    if odd:
-        raise InputFileError(f"{path} holds {odd}", _PLAIN_FIX)
-    return value
-
-
-class _Refused(Exception):
-    def __init__(self, what: str, fix: str) -> None:
-        super().__init__(what)
-        self.what = what
-        self.fix = fix
-
-
-def _check_events(events: Iterator[Any]) -> None:
-    """Refuse anchors, aliases, explicit tags and deep nesting from the parser's events alone: no tree
-    exists yet, so an alias bomb costs one event, and the composer's recursion stays bounded."""
-    import yaml
-
-    depth = 0
-    for event in events:
-        line = f"(line {event.start_mark.line + 1})"
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise _Refused(
-                f"a YAML anchor or alias {line}", "write each value out: anchors and aliases are refused"
-            )
-        if getattr(event, "tag", None) is not None:
-            tag = str(event.tag).replace("tag:yaml.org,2002:", "!!", 1)
-            raise _Refused(f"the YAML tag {tag} {line}", f"remove the tag: {_PLAIN_FIX}")
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _Refused(
-                    f"more than {MAX_DEPTH} levels of nesting {line}", "an input file is a few levels deep"
-                )
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-
-
-@functools.cache
-def _strict_loader(base: type) -> Any:
-    """`base` (PyYAML's safe loader) without implicit dates, merge keys or `=`, refusing duplicate keys."""
-    import yaml
-
-    dropped = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"}
-
-    class StrictLoader(base):  # type: ignore[misc, valid-type]
-        yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class attribute
-            first: [(tag, rx) for tag, rx in resolvers if tag not in dropped]
-            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-        }
-
-        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            seen: set[str] = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node)
-                if isinstance(key, str) and key in seen:
-                    line = f"(line {key_node.start_mark.line + 1})"
-                    raise _Refused(f"the key '{key}' twice {line}", "keep one of them")
-                if isinstance(key, str):
-                    seen.add(key)
-            return super().construct_mapping(node, deep)
-
-    return StrictLoader
+        return load_strict(text)
+    except StrictYamlError as exc:
+        raise InputFileError(f"{path} {exc.problem}", exc.fix) from None
 
 
 def _too_deep(path: Path) -> Any:
@@ -255,25 +194,6 @@ def _non_finite(value: Any) -> str | None:
             stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in item.items())
         elif isinstance(item, list):
             stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
-    return None
-
-
-def _not_json(value: Any) -> str | None:
-    """What in a parsed YAML document is not a JSON value (a non-string key, NaN / Infinity), or None."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            key = next((k for k in item if not isinstance(k, str)), "")
-            if not isinstance(key, str):
-                return f"the key {key!r}, which is not a string (quote it)"
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, float) and not math.isfinite(item):
-            return f"{item}, which is not a finite number"
-        elif item is not None and not isinstance(item, str | int | float):
-            return f"a {type(item).__name__} value"
     return None
 
 

@@ -280,3 +280,40 @@ def test_a_baseline_with_nan_is_refused(sim, gate, tmp_path_factory, known_good)
     path.write_text(path.read_text().replace('"duration_ms": ', '"duration_ms": NaN, "x": ', 1))
     run = gate("--base-url", sim.url_for("ok"), *AUTH, "--baseline", str(path))
     _config_error(run, "holds NaN, which is not a finite number", "baseline", sim)
+
+
+# --- links out of the checkout ---
+
+
+@pytest.mark.parametrize(
+    ("option", "name", "content"),
+    [
+        ("request-file", "request.json", REQUEST),
+        ("preflight", "preflight.toml", PREFLIGHT),
+        ("targets", "targets.toml", TARGETS),
+    ],
+)
+def test_an_input_file_linked_out_of_the_checkout_is_never_read(
+    sim, gate, tmp_path, monkeypatch, option, name, content
+):
+    """A pull request commits `request.json -> ~/.docker/config.json`: the file outside is not read, let
+    alone sent. The same file named by its real path (the workflow's choice) is read."""
+    checkout, outside = tmp_path / "checkout", tmp_path / "runner-home"
+    checkout.mkdir()
+    outside.mkdir()
+    (outside / name).write_text(content)
+    (checkout / name).symlink_to(outside / name)
+    monkeypatch.chdir(checkout)
+    run = gate("--base-url", sim.url_for("tmpl_ok"), *AUTH, f"--{option}", name, env=KEY_ENV)
+    _config_error(run, "is a symbolic link out of the working directory", option, sim)
+    direct = gate(
+        "--base-url", sim.url_for("tmpl_ok"), *AUTH, f"--{option}", str(outside / name), env=KEY_ENV
+    )
+    assert "symbolic link" not in direct.stderr
+
+
+def test_a_link_inside_the_checkout_is_read(sim, gate, tmp_path, monkeypatch):
+    (tmp_path / "real.json").write_text(REQUEST)
+    (tmp_path / "request.json").symlink_to(tmp_path / "real.json")
+    monkeypatch.chdir(tmp_path)
+    gate("--base-url", sim.url_for("tmpl_ok"), *AUTH, "--request-file", "request.json").expect_exit(0)

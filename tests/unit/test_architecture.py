@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "gate.inputfile": 0,  # every input file is read through it: size, file type, UTF-8, strict YAML
     "gate.redact": 0,
     "gate.safe_files": 0,
+    "gate.strict_yaml": 0,
     "gate.interrupt": 0,
     "gate.simulator": 0,  # a self-contained server: imports nothing of the gate
     "gate.inputs": 1,
