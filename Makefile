@@ -34,7 +34,7 @@ test-peers: $(STAMP)  ## the gate against a real LiteLLM proxy (installs it into
 bench: $(STAMP)  ## whole-process time and memory against curl and the Python floors
 	$(BIN)/python bench/bench.py
 
-action-yml: $(STAMP)  ## regenerate action.yml from gate/options.py
+action-yml: $(STAMP)  ## regenerate action.yml from gate/config/options.py
 	$(BIN)/python scripts/action_yml.py --write
 
 lint-packaging: $(STAMP)  ## hadolint, check-jsonschema, actionlint, shellcheck

@@ -43,7 +43,7 @@ HEAVY_MODULES = ("requests", "urllib3", "jsonschema", "junit_xml")
 # detect-secrets' plugins that are not a fixed pattern (entropy, keywords) or not a plugin: never measured.
 NOISY_PLUGINS = frozenset({"__init__", "base", "high_entropy_strings", "keyword"})
 REQUEST_FILE = Path(__file__).resolve().parents[1] / "examples" / "request-structured-output.json"
-_SCAN_IMPORT = "import requests, gate.template_scan"  # a run has imported requests before it scans
+_SCAN_IMPORT = "import requests, gate.config.payload_scan"  # a run has imported requests before it scans
 # Variables that would change what the children do: the gate's inputs, GitHub's step files, proxies.
 _STRIPPED_PREFIXES = ("INPUT_", "COMETAPI_", "GATE_", "GITHUB_")
 _STRIPPED_NAMES = {
@@ -322,7 +322,7 @@ def secret_rule_commands(sim: Any, auth: list[str], plugins: list[str]) -> list[
     run = ["run", "--base-url", sim.url_for("tmpl_ok"), *auth, "--samples", "1"]
     run += ["--request-file", str(REQUEST_FILE)]
     return [
-        Command("scan_import", "(g) import requests, gate.template_scan", [python, "-c", _SCAN_IMPORT]),
+        Command("scan_import", "(g) import requests, gate.config.payload_scan", [python, "-c", _SCAN_IMPORT]),
         Command(
             "scan_import_ds",
             "(g) the same + detect-secrets regex plugins",

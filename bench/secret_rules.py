@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from bench import NOISY_PLUGINS  # bench/bench.py, beside this script
-from gate.template_scan import scan
+from gate.config.payload_scan import scan
 
 _B = "a1B2c3D4e5F6g7H8i9J0"
 SAMPLES: list[tuple[str, str, str]] = [  # (the brief's kind, variant, text)
@@ -119,7 +119,7 @@ def main() -> int:
     from importlib.metadata import version
 
     print(f"detect-secrets {version('detect-secrets')}, {len(plugins)} regex plugins\n")
-    print("| kind | sample | gate (`gate/scan_rules.py`) | detect-secrets regex plugins |")
+    print("| kind | sample | gate (`gate/config/secret_rules.py`) | detect-secrets regex plugins |")
     print("|---|---|---|---|")
     gate_hits = ds_hits = 0
     for kind, variant, text in SAMPLES:

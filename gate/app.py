@@ -18,20 +18,20 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from typing import TypeVar
 
-from gate import contract
 from gate.checks import RunContext
+from gate.checks.results import CheckResult, Status, internal_failure
+from gate.checks.runner import Progress, run_checks
 from gate.checks.samples import MAX_WORKERS
-from gate.client import new_session
-from gate.config import ConfigError, GateConfig, RunConfig, RunSettings, Target
-from gate.failures import FailureClass
-from gate.github import GitHubActions
-from gate.interrupt import Interrupted, Signals
-from gate.publish import Artifact, default_artifacts, publish
-from gate.report import RunReport, TargetReport, run_report, target_report
-from gate.reporters import console
-from gate.results import CheckResult, Status, internal_failure
-from gate.runner import Progress, run_checks
-from gate.terminal import Console
+from gate.config.resolve import ConfigError, GateConfig, RunConfig, RunSettings, Target
+from gate.core import contract
+from gate.core.failures import FailureClass
+from gate.core.interrupt import Interrupted, Signals
+from gate.http.client import new_session
+from gate.outcome.report import RunReport, TargetReport, run_report, target_report
+from gate.publish.github import GitHubActions
+from gate.publish.reporters import console_lines as console
+from gate.publish.terminal import Console
+from gate.publish.writer import Artifact, default_artifacts, publish
 
 MAX_CONCURRENT_TARGETS = 8
 T = TypeVar("T")
@@ -62,7 +62,7 @@ def run_target(
     config = target.config
     emit(*console.header(redact(config)))
     if out.json_lines:
-        from gate.reporters import events
+        from gate.publish.reporters import events
 
         out.event(events.run_start(redact(config), settings, target.name))
 
@@ -180,7 +180,7 @@ def execute(
         github.group(f"cometapi-smoke-gate: {title}")
     out.emit(*(f"warning: {notice}" for notice in run.settings.notices))
     if out.json_lines:
-        from gate.reporters import events
+        from gate.publish.reporters import events
 
         for notice in run.settings.notices:
             out.event(events.notice(notice))

@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from gate import __version__
-from gate.failures import ExitCode
-from gate.options import OPTIONS, OPTIONS_BY_NAME, OptionSpec
+from gate.config.options import OPTIONS, OPTIONS_BY_NAME, OptionSpec
+from gate.core.failures import ExitCode
 
 
 def _help(spec: OptionSpec) -> str:
@@ -52,7 +52,7 @@ def main() -> None:
 def _exit_on_sigterm() -> None:
     """`docker stop` sends SIGTERM, which PID 1 in a container ignores unless it handles it: exit 143 (with
     the session and the in-process simulator closed on the way out) instead of waiting to be killed. SIGINT
-    exits 130, never click's "Aborted!" and exit 1. A run replaces both with gate.interrupt.Signals."""
+    exits 130, never click's "Aborted!" and exit 1. A run replaces both with gate.core.interrupt.Signals."""
     import signal
     import threading
 
@@ -64,7 +64,7 @@ def _exit_on_sigterm() -> None:
 def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
     """Every value the key could come from, and the credentials in the base URL and proxy variables, masked
     before anything is printed (even a config error)."""
-    from gate.urls import proxy_secrets, url_secrets
+    from gate.config.urls import proxy_secrets, url_secrets
 
     values = [flags.get(spec.dest) for spec in OPTIONS if spec.secret]
     values += [env.get(var) for spec in OPTIONS if spec.secret for var in spec.env_vars]
@@ -78,7 +78,7 @@ def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> l
 
 def _wants_json_lines(flags: Mapping[str, object], env: Mapping[str, str]) -> bool:
     """--log-format, read before resolution so a configuration error is logged the same way."""
-    from gate.inputs import raw_value
+    from gate.config.inputs import raw_value
 
     value, _ = raw_value(OPTIONS_BY_NAME["log-format"], flags, env)
     return str(value).strip().lower() == "json"
@@ -88,7 +88,7 @@ def run_gate(
     flags: Mapping[str, object], env: Mapping[str, str], *, stdout: Any = None, stderr: Any = None
 ) -> int:
     """Resolve the config once and run the gate; returns the exit code. Shared by `run` and `demo`."""
-    from gate.interrupt import Interrupted, Signals, exit_code
+    from gate.core.interrupt import Interrupted, Signals, exit_code
 
     signals = Signals().install()
     try:
@@ -104,12 +104,12 @@ def _run_gate(
     flags: Mapping[str, object], env: Mapping[str, str], signals: Any, stdout: Any, stderr: Any
 ) -> int:
     from gate.app import execute, execute_config_error, execute_interrupted_early
-    from gate.config import ConfigError, resolve
-    from gate.fallback import fallback_run
-    from gate.interrupt import Interrupted
-    from gate.redact import Redactor
-    from gate.terminal import Console
-    from gate.text import one_line
+    from gate.config.fallback import fallback_run
+    from gate.config.resolve import ConfigError, resolve
+    from gate.core.interrupt import Interrupted
+    from gate.core.redact import Redactor
+    from gate.core.text import one_line
+    from gate.publish.terminal import Console
 
     stderr = stderr or sys.stderr
     redactor = Redactor()

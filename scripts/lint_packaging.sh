@@ -50,7 +50,7 @@ install_tools
 BIN="$LINT_VENV/bin"
 WORKFLOWS=(.github/workflows/*.yml examples/github-canary.yml)
 
-step "action.yml generated from gate/options.py" python3 scripts/action_yml.py
+step "action.yml generated from gate/config/options.py" python3 scripts/action_yml.py
 step "hadolint" "$BIN/hadolint" --failure-threshold warning Dockerfile
 step "check-jsonschema action.yml" "$BIN/check-jsonschema" --builtin-schema vendor.github-actions action.yml
 step "check-jsonschema workflows" "$BIN/check-jsonschema" --builtin-schema vendor.github-workflows "${WORKFLOWS[@]}"

@@ -13,8 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gate.failures import FAILURE_INFO, FailureClass  # noqa: E402
-from gate.options import OPTIONS  # noqa: E402
+from gate.config.options import OPTIONS  # noqa: E402
+from gate.core.failures import FAILURE_INFO, FailureClass  # noqa: E402
 from gate.simulator import SCENARIOS  # noqa: E402
 
 

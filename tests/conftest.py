@@ -60,8 +60,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _reports_match_their_schema(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After each test that has a tmp_path, every report under it must match gate/contract/report.schema.json,
-    with every member documented: whatever a test makes the gate write is checked against the contract."""
+    """After each test that has a tmp_path, every report under it must match
+    gate/core/contract/report.schema.json, with every member documented: whatever a test makes the gate write
+    is checked against the contract."""
     uses_tmp_path = "tmp_path" in request.fixturenames
     root = request.getfixturevalue("tmp_path") if uses_tmp_path else None
     yield
@@ -73,7 +74,7 @@ def _reports_match_their_schema(request: pytest.FixtureRequest) -> Iterator[None
         if (problems := report_problems(report))
     }
     if broken:
-        pytest.fail(f"reports that break gate/contract/report.schema.json: {broken}", pytrace=False)
+        pytest.fail(f"reports that break gate/core/contract/report.schema.json: {broken}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from gate import contract
-from gate.config import GateConfig, resolve
+from gate.config.resolve import GateConfig, resolve
+from gate.core import contract
 
 
 def target_config(flags: Mapping[str, object], env: Mapping[str, str] | None = None) -> GateConfig:
@@ -49,7 +49,7 @@ def _close(schema: Any) -> None:
 
 
 def report_problems(report: Any, strict: bool = True) -> list[str]:
-    """Where `report` breaks gate/contract/report.schema.json (strict: also any undocumented member)."""
+    """Where `report` breaks gate/core/contract/report.schema.json (strict: also any undocumented member)."""
     errors = sorted(_report_validator(strict).iter_errors(report), key=lambda e: list(map(str, e.path)))
     return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in errors]
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import requests
 
-from gate.config import GateConfig
-from gate.families import RequestShape
-from gate.probe import Exchange
-from gate.results import CheckResult
-from gate.runbook import Preflight
+from gate.checks.exchange import Exchange
+from gate.checks.results import CheckResult
+from gate.config.preflight import Preflight
+from gate.config.resolve import GateConfig
+from gate.http.model_families import RequestShape
 
 Resolver = Callable[..., list[Any]]
 

@@ -10,13 +10,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gate.config import GateConfig
-from gate.failures import FailureClass
-from gate.jsonbody import non_finite_paths
-from gate.probe import Exchange
-from gate.results import Tokens
-from gate.shape import shape
-from gate.text import one_line
+from gate.checks.exchange import Exchange
+from gate.checks.results import Tokens
+from gate.config.resolve import GateConfig
+from gate.core.failures import FailureClass
+from gate.core.jsonbody import non_finite_paths
+from gate.core.text import one_line
+from gate.diagnosis.field_paths import shape
 
 
 def exchange_details(ex: Exchange) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from gate.checks import RunContext
-from gate.config import GateConfig
-from gate.failures import FailureClass
-from gate.results import CheckResult, Latency, Status
+from gate.checks.results import CheckResult, Latency, Status
+from gate.config.resolve import GateConfig
+from gate.core.failures import FailureClass
 
 
 def _details(report: Mapping[str, Any], check_id: str) -> Mapping[str, Any]:

@@ -1,8 +1,9 @@
 """completion and output: one minimal deterministic chat completion, then the test condition on its text.
 
-The request's model-dependent fields come from `gate.families`. For a model the table does not know, a 400
-that names a field the gate chose by default (not one the user set) makes the check send again without it,
-once per field, and pass with a warning: the application's own request must not send that field either.
+The request's model-dependent fields come from `gate.http.model_families`. For a model the table does not
+know, a 400 that names a field the gate chose by default (not one the user set) makes the check send again
+without it, once per field, and pass with a warning: the application's own request must not send that field
+either.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from functools import partial
 
 from gate.checks import RunContext, elapsed_ms
 from gate.checks.answer import assert_output, exchange_details, response_warnings, retry_warning
-from gate.failures import FailureClass
-from gate.families import adapt, rejected_parameter, shape_for
-from gate.probe import Exchange, exchange
-from gate.results import CheckResult, Latency, Status, Tokens
-from gate.text import one_line
+from gate.checks.exchange import Exchange, exchange
+from gate.checks.results import CheckResult, Latency, Status, Tokens
+from gate.core.failures import FailureClass
+from gate.core.text import one_line
+from gate.http.model_families import adapt, rejected_parameter, shape_for
 
 
 def _attempts_note(ex: Exchange) -> str:

@@ -6,14 +6,14 @@ import difflib
 import time
 
 from gate.checks import RunContext, elapsed_ms
-from gate.classify import classify_status, describe_non_json
-from gate.client import TransportError
-from gate.endpoint import call
-from gate.failures import FailureClass
-from gate.headers import request_ids
-from gate.jsonbody import NotJson, try_parse
-from gate.results import CheckResult, Status
-from gate.text import one_line
+from gate.checks.results import CheckResult, Status
+from gate.core.failures import FailureClass
+from gate.core.jsonbody import NotJson, try_parse
+from gate.core.text import one_line
+from gate.diagnosis.classify import classify_status, describe_non_json
+from gate.http.client import TransportError
+from gate.http.endpoint import call
+from gate.http.headers import request_ids
 
 
 def check_models(ctx: RunContext) -> CheckResult:

@@ -11,9 +11,9 @@ import time
 
 from gate.checks import RunContext, elapsed_ms
 from gate.checks.answer import exchange_details
-from gate.failures import FailureClass
-from gate.probe import exchange
-from gate.results import CheckResult, Status, Tokens
+from gate.checks.exchange import exchange
+from gate.checks.results import CheckResult, Status, Tokens
+from gate.core.failures import FailureClass
 
 CASES = {
     "invalid-key": (FailureClass.AUTH, "an invalid key"),

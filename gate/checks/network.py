@@ -12,8 +12,8 @@ from dataclasses import replace
 import requests
 
 from gate.checks import RunContext, elapsed_ms
-from gate.failures import FailureClass
-from gate.results import CheckResult, Status, failed, passed, skipped
+from gate.checks.results import CheckResult, Status, failed, passed, skipped
+from gate.core.failures import FailureClass
 
 
 def _proxy_for(ctx: RunContext) -> str | None:

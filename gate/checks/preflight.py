@@ -8,9 +8,9 @@ configuration error before anything is sent, so this check then never sees them.
 from __future__ import annotations
 
 from gate.checks import RunContext
-from gate.failures import FailureClass
-from gate.results import CheckResult, Status
-from gate.runbook import PREFLIGHT_ITEMS
+from gate.checks.results import CheckResult, Status
+from gate.config.preflight import PREFLIGHT_ITEMS
+from gate.core.failures import FailureClass
 
 
 def check_preflight(ctx: RunContext) -> CheckResult:

@@ -11,9 +11,9 @@ from dataclasses import replace
 
 from gate.checks import RunContext, elapsed_ms
 from gate.checks.answer import assert_output, retry_warning
-from gate.failures import FailureClass
-from gate.probe import Exchange, exchange
-from gate.results import CheckResult, Latency, Status, Tokens
+from gate.checks.exchange import Exchange, exchange
+from gate.checks.results import CheckResult, Latency, Status, Tokens
+from gate.core.failures import FailureClass
 
 # --samples 10 (the first alone, then 9 at once) takes two latency rounds, not three.
 MAX_WORKERS = 10

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from gate.checks import RunContext, elapsed_ms
-from gate.endpoint import completion_body
-from gate.failures import FailureClass
-from gate.families import shape_for
-from gate.results import CheckResult, Status, Tokens
-from gate.text import one_line
+from gate.checks.results import CheckResult, Status, Tokens
+from gate.core.failures import FailureClass
+from gate.core.text import one_line
+from gate.http.endpoint import completion_body
+from gate.http.model_families import shape_for
 
 _STATUS_CLASSES = {
     401: FailureClass.AUTH,

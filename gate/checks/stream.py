@@ -8,16 +8,16 @@ from typing import Any
 
 from gate.checks import RunContext, elapsed_ms
 from gate.checks.answer import assert_text
-from gate.classify import classify_status
-from gate.client import TransportError
-from gate.endpoint import call, completion_body
-from gate.failures import FailureClass
-from gate.families import shape_for
-from gate.headers import request_ids
-from gate.jsonbody import try_parse
-from gate.results import CheckResult, Status, Tokens
-from gate.streamed import StreamCollector
-from gate.text import one_line
+from gate.checks.results import CheckResult, Status, Tokens
+from gate.core.failures import FailureClass
+from gate.core.jsonbody import try_parse
+from gate.core.text import one_line
+from gate.diagnosis.classify import classify_status
+from gate.diagnosis.stream_reader import StreamCollector
+from gate.http.client import TransportError
+from gate.http.endpoint import call, completion_body
+from gate.http.headers import request_ids
+from gate.http.model_families import shape_for
 
 
 def check_stream(ctx: RunContext) -> CheckResult:

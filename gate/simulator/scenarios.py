@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from gate.simulator import behaviours as b
 from gate.simulator import hostile as h
-from gate.simulator import newapi, reasoning, templates
+from gate.simulator import newapi, reasoning
+from gate.simulator import request_files as templates
 from gate.simulator import responses as r
 from gate.simulator import timing as t
 from gate.simulator.behaviours import Behaviour

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from gate.cli import main
-from gate.safe_files import append_file, check_destination, replace_file
+from gate.core.safe_files import append_file, check_destination, replace_file
 from tests.hostile.server import FAST, KEY, HostileServer, completion_bytes, response, run_gate
 
 OUTSIDE = "precious: must never change\n"

@@ -11,7 +11,7 @@ import pytest
 
 from gate.checks import RunContext
 from gate.checks.stream import check_stream
-from gate.client import new_session
+from gate.http.client import new_session
 from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
 from tests.support import target_config
 

@@ -12,10 +12,10 @@ import time
 import pytest
 
 from gate.app import execute
-from gate.config import resolve
-from gate.redact import Redactor
+from gate.config.resolve import resolve
+from gate.core.redact import Redactor
+from gate.publish.terminal import Console
 from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, Simulator
-from gate.terminal import Console
 
 GIB = 1024**3
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.github import OUTPUT_NAMES, escape_data, escape_property
+from gate.publish.github import OUTPUT_NAMES, escape_data, escape_property
 from gate.simulator import DEFAULT_MODEL
 
 KEY = "sk-GitHubRunner-0123456789abcdef"

@@ -1,6 +1,6 @@
-"""Input files with limits (gate/inputfile.py): the request file, the pre-flight checklist, the targets file
-and the baseline are at most 1 MiB of UTF-8 from a regular file, YAML without anchors, aliases or tags, and
-values of the right type. Each problem is a configuration error: exit 2, nothing sent, every report
+"""Input files with limits (gate/config/input_files.py): the request file, the pre-flight checklist, the
+targets file and the baseline are at most 1 MiB of UTF-8 from a regular file, YAML without anchors, aliases or
+tags, and values of the right type. Each problem is a configuration error: exit 2, nothing sent, every report
 written."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.inputfile import MAX_BYTES
+from gate.config.input_files import MAX_BYTES
 from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
 from tests.support import run_cli
 
@@ -247,7 +247,10 @@ def test_a_baseline_with_objects_in_a_shape_is_a_schema_error_not_a_crash(
     path = _baseline(tmp_path_factory, known_good)
     run = gate("--base-url", sim.url_for("ok"), *AUTH, "--baseline", str(path))
     _config_error(
-        run, "does not match the JSON report's schema (gate/contract/report.schema.json)", "baseline", sim
+        run,
+        "does not match the JSON report's schema (gate/core/contract/report.schema.json)",
+        "baseline",
+        sim,
     )
     assert fragment in run.stderr
 

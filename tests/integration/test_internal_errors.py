@@ -6,13 +6,14 @@ The bug is injected by replacing one of the gate's own functions with one that r
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from gate import app, publish
+from gate import app
 from gate.checks import answer
-from gate.reporters import summary
+from gate.publish.reporters import summary
 
 KEY = "sk-internal-0123456789abcdef"
 
@@ -68,13 +69,33 @@ def test_a_check_that_raises_fails_as_internal_with_every_report(monkeypatch, ru
 
 def test_a_reporter_that_raises_is_replaced_by_a_minimal_report(monkeypatch, run_with_reports):
     monkeypatch.setattr(summary, "render", _boom)
-    monkeypatch.setattr(publish.summary, "render", _boom)
     result, outputs, summary_text = run_with_reports()
     result.expect_exit(1)
     assert result.report["failure_class"] == "internal"
     assert result.report["failed_check"] == "publish"
     assert "## Smoke gate: hold (fail, class `internal`)" in summary_text
     assert outputs["failure-class"] == "internal"
+
+
+@pytest.mark.parametrize("kind", ["junit", "metrics"])
+def test_a_failing_renderer_is_replaced_by_its_own_minimal_form(
+    monkeypatch, run_with_reports, tmp_path, kind
+):
+    """A JUnit file stays JUnit and a .prom file stays Prometheus text when their renderer raises."""
+    from gate.publish.reporters import reporter
+
+    monkeypatch.setattr(reporter(kind), "render", _boom)
+    prom = tmp_path / "gate.prom"
+    result, _, _ = run_with_reports("--metrics-file", str(prom))
+    result.expect_exit(1)
+    assert (result.report["failure_class"], result.report["failed_check"]) == ("internal", "publish")
+    if kind == "metrics":
+        samples = [line for line in prom.read_text().splitlines() if not line.startswith("#")]
+        assert all(re.fullmatch(r"cometapi_smoke_gate_\w+\{[^}]*\} [0-9.e+-]+", line) for line in samples)
+        assert any('class="internal"} 1' in line for line in samples), samples
+    else:
+        failure = ET.parse(tmp_path / "junit.xml").getroot().find(".//failure[@type='internal']")
+        assert failure is not None
 
 
 def test_a_bug_outside_any_check_still_writes_every_report(monkeypatch, run_with_reports):

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from gate import jsonbody
 from gate.app import execute
-from gate.client import HttpResponse
-from gate.config import resolve
-from gate.judge import evaluate
-from gate.publish import Artifact
-from gate.redact import Redactor
-from gate.reporters import json_report
+from gate.config.resolve import resolve
+from gate.core import jsonbody
+from gate.core.redact import Redactor
+from gate.diagnosis.judge import evaluate
+from gate.http.client import HttpResponse
+from gate.publish.reporters import json_report
+from gate.publish.terminal import Console
+from gate.publish.writer import Artifact
 from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
-from gate.terminal import Console
 
 KEYS = {"PRIMARY_KEY": DEFAULT_API_KEY, "SECONDARY_KEY": DEFAULT_API_KEY}
 
@@ -72,7 +72,7 @@ def test_a_leak_with_several_targets_fails_the_json_report_too(sim, tmp_path):
         run,
         Console(out, Redactor()),
         KEYS,
-        artifacts=[Artifact(leaky, json_report.render, write=buggy_write)],
+        artifacts=[Artifact(leaky, json_report, write=buggy_write)],
     )
     assert int(report.verdict.exit_code) == 1
     written = json.loads(leaky.read_text(encoding="utf-8"))

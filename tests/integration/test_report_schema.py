@@ -1,5 +1,5 @@
-"""Every shape of the JSON report the gate writes matches gate/contract/report.schema.json, with every member
-documented: one target, several targets, a configuration error and the minimal fallback. (The autouse
+"""Every shape of the JSON report the gate writes matches gate/core/contract/report.schema.json, with every
+member documented: one target, several targets, a configuration error and the minimal fallback. (The autouse
 fixture in tests/conftest.py checks every other report a test makes the gate write, too.)"""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from gate.app import execute
-from gate.config import resolve
-from gate.publish import minimal
-from gate.redact import Redactor
+from gate.config.resolve import resolve
+from gate.core.redact import Redactor
+from gate.publish.reporters import json_report
+from gate.publish.terminal import Console
 from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
-from gate.terminal import Console
 from tests.support import report_problems
 
 AUTH = ["--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL]
@@ -101,7 +101,7 @@ def test_the_minimal_report_matches_the_schema(sim, tmp_path, several):
         run = _run({"targets": str(_targets(tmp_path, sim, "auth"))}, KEYS)
     else:
         run = _run({"base_url": sim.url_for("ok"), "api_key": DEFAULT_API_KEY, "model": DEFAULT_MODEL}, {})
-    report = _valid(json.loads(minimal(run, "json")))
+    report = _valid(json.loads(json_report.minimal(run)))
     assert "tool" not in report and report["checks"]
     assert {check["target"] for check in report["checks"]} == (
         {"primary", "secondary"} if several else {None}

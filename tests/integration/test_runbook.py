@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gate import probe
+from gate.checks import exchange as probe
 from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
 
 AUTH = ["--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL]

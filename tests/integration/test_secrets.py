@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from gate.app import execute
-from gate.config import resolve
-from gate.publish import Artifact
-from gate.redact import Redactor
-from gate.reporters import json_report
+from gate.config.resolve import resolve
+from gate.core.redact import Redactor
+from gate.publish.reporters import json_report
+from gate.publish.terminal import Console
+from gate.publish.writer import Artifact
 from gate.simulator import DEFAULT_MODEL, SCENARIOS, WAITING_SCENARIOS, Simulator
-from gate.terminal import Console
 
 KEY = "sk-LeakProbe+/=&%?0123456789abcdef"
 FORMS = [KEY, urllib.parse.quote(KEY, safe=""), base64.b64encode(KEY.encode()).decode()]
@@ -83,7 +83,7 @@ def test_a_leak_past_the_redactor_is_scrubbed_and_fails_the_gate(keyed_sim, tmp_
         config,
         Console(out, Redactor()),
         {},
-        artifacts=[Artifact(leaky, json_report.render, write=buggy_write)],
+        artifacts=[Artifact(leaky, json_report, write=buggy_write)],
     )
     assert int(report.verdict.exit_code) == 1
     assert report.verdict.failure_class == "leak"
@@ -96,7 +96,7 @@ def test_a_leak_past_the_redactor_is_scrubbed_and_fails_the_gate(keyed_sim, tmp_
 def test_a_leak_rewrites_an_appended_summary_once_and_keeps_earlier_steps(keyed_sim, tmp_path):
     """The step summary is shared by a job's steps: the rewrite after a leak replaces this run's section,
     it neither appends a second one nor touches what earlier steps wrote."""
-    from gate.reporters import summary
+    from gate.publish.reporters import summary
 
     config = resolve(
         {"base_url": keyed_sim.url_for("ok"), "api_key": KEY, "model": DEFAULT_MODEL, "samples": "1"}, {}
@@ -108,7 +108,7 @@ def test_a_leak_rewrites_an_appended_summary_once_and_keeps_earlier_steps(keyed_
         with path.open("a", encoding="utf-8") as handle:
             handle.write(text + f"\n{KEY}\n")
 
-    artifact = Artifact(step_summary, summary.render, append=True, write=buggy_append, kind="summary")
+    artifact = Artifact(step_summary, summary, append=True, write=buggy_append)
     report = execute(config, Console(io.StringIO(), Redactor()), {}, artifacts=[artifact])
     text = step_summary.read_text(encoding="utf-8")
     assert report.verdict.failure_class == "leak" and KEY not in text

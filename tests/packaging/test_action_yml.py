@@ -1,5 +1,5 @@
-"""action.yml is generated from gate/options.py: its inputs and the CLI's `run` options map one to one, with
-the same defaults, and GitHub's INPUT_<NAME> variables reach the gate."""
+"""action.yml is generated from gate/config/options.py: its inputs and the CLI's `run` options map one to
+one, with the same defaults, and GitHub's INPUT_<NAME> variables reach the gate."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import click
 import pytest
 
 from gate.cli import run as run_command
-from gate.config import resolve
-from gate.options import OPTIONS, OPTIONS_BY_NAME
+from gate.config.options import OPTIONS, OPTIONS_BY_NAME
+from gate.config.resolve import resolve
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is a test dependency (the test extra)")
 
@@ -129,7 +129,7 @@ def test_outputs_are_declared_for_github_output(action):
 
 
 def test_outputs_are_the_ones_the_gate_writes(action):
-    github = pytest.importorskip("gate.github", reason="the gate does not write GitHub outputs yet")
+    github = pytest.importorskip("gate.publish.github", reason="the gate does not write GitHub outputs yet")
     assert list(action["outputs"]) == list(github.OUTPUT_NAMES)
 
 

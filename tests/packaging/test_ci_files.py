@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.failures import ExitCode
-from gate.options import OPTIONS
+from gate.config.options import OPTIONS
+from gate.core.failures import ExitCode
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is a test dependency (the test extra)")
 
@@ -204,6 +204,6 @@ def test_canary_example_branches_on_the_decision_output():
 
 
 def test_example_preflight_file_fills_every_item():
-    from gate.runbook import PREFLIGHT_KEYS, load_preflight
+    from gate.config.preflight import PREFLIGHT_KEYS, load_preflight
 
     assert set(load_preflight(ROOT / "examples" / "preflight.toml")) == PREFLIGHT_KEYS

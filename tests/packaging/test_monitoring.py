@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.failures import FailureClass
-from gate.options import OPTIONS, OPTIONS_BY_NAME
+from gate.config.options import OPTIONS, OPTIONS_BY_NAME
+from gate.core.failures import FailureClass
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is a test dependency (the test extra)")
 

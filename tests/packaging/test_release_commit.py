@@ -27,7 +27,7 @@ DIGEST = "sha256:" + "0123456789abcdef" * 4
 REFERENCE = f"docker://{IMAGE}@{DIGEST}"
 MAIN_LINE = b'  image: "Dockerfile"'
 RELEASE_LINE = f'  image: "{REFERENCE}"'.encode()
-COPIED = ["action.yml", "Dockerfile", "README.md", "gate/options.py", "scripts/lint_packaging.sh"]
+COPIED = ["action.yml", "Dockerfile", "README.md", "gate/config/options.py", "scripts/lint_packaging.sh"]
 
 
 def _env() -> dict[str, str]:
@@ -175,7 +175,7 @@ def test_release_action_yml_is_what_the_generator_writes_for_the_image(repo, tmp
     assert yaml.safe_load(release_text)["runs"] == {"using": "docker", "image": REFERENCE, "args": ["run"]}
     generator = _generator()
     if (ROOT / "action.yml").read_text(encoding="utf-8") != generator.render():
-        pytest.skip("action.yml has drifted from gate/options.py (test_action_yml.py reports it)")
+        pytest.skip("action.yml has drifted from gate/config/options.py (test_action_yml.py reports it)")
     assert release_text == generator.render(REFERENCE), "all but runs.image is what action_yml.py generates"
     # `python scripts/action_yml.py` run in the release commit finds action.yml in sync, image kept.
     target = tmp_path / "action.yml"

@@ -15,9 +15,9 @@ import jsonschema
 import pytest
 import requests
 
-from gate.classify import classify_status
-from gate.client import HttpResponse
-from gate.jsonbody import try_parse
+from gate.core.jsonbody import try_parse
+from gate.diagnosis.classify import classify_status
+from gate.http.client import HttpResponse
 from tests.peers.litellm_peer import MASTER_KEY, MODEL, ROOT, Peer, RunGate, observe
 
 pytestmark = pytest.mark.peers

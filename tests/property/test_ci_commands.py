@@ -18,7 +18,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gate.text import neutralise, neutralise_json_line
+from gate.core.text import neutralise, neutralise_json_line
 from tests.hostile.server import (
     HostileServer,
     completion_bytes,
@@ -121,7 +121,7 @@ INJECT = "x ##[set-output name=decision;]proceed\n::add-mask::pong\r##[stop-comm
 
 
 def _own(line: str) -> bool:
-    """The gate's own commands (gate/github.py)."""
+    """The gate's own commands (gate/publish/github.py)."""
     return bool(re.match(r"::(add-mask|group|endgroup|error|warning|notice)( [^:]*)?::", line))
 
 
@@ -163,8 +163,8 @@ def test_server_text_reaches_no_channel_as_a_command(tmp_path):
 
 
 def test_every_format_character_counts_as_invisible():
-    """The hard-coded ranges in gate/text.py cover every Unicode format character (Cf) this Python knows."""
-    from gate.text import drop_invisible
+    """The hard-coded ranges in gate/core/text.py cover every Unicode format character (Cf) Python knows."""
+    from gate.core.text import drop_invisible
 
     missing = [
         f"U+{c:04X}"

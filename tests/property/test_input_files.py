@@ -1,6 +1,6 @@
-"""Property tests for the input-file readers (gate/inputfile.py and its four users): whatever a request,
-pre-flight, targets or baseline file holds, a reader returns JSON-typed data or raises its own error type,
-never anything else, and a value of the wrong type is named, never passed on as its Python text."""
+"""Property tests for the input-file readers (gate/config/input_files.py and its four users): whatever a
+request, pre-flight, targets or baseline file holds, a reader returns JSON-typed data or raises its own error
+type, never anything else, and a value of the wrong type is named, never passed on as its Python text."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from gate.baseline import BaselineError, load_baseline
 from gate.checks.baseline import compare
+from gate.checks.results import Latency
 from gate.cli import main
-from gate.config import ConfigError, resolve
-from gate.inputfile import InputFileError, parse_json, parse_toml, parse_yaml
-from gate.options import PREFLIGHT_ITEMS
-from gate.results import Latency
-from gate.runbook import PreflightFileError, load_preflight
+from gate.config.baseline_file import BaselineError, load_baseline
+from gate.config.input_files import InputFileError, parse_json, parse_toml, parse_yaml
+from gate.config.options import PREFLIGHT_ITEMS
+from gate.config.preflight import PreflightFileError, load_preflight
+from gate.config.resolve import ConfigError, resolve
 from gate.simulator import DEFAULT_API_KEY
 from tests.support import target_config
 

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gate.app import execute
-from gate.config import ConfigError, resolve
-from gate.contract import violations
-from gate.options import OPTIONS
-from gate.redact import Redactor
-from gate.sse import SSEParser
-from gate.terminal import Console
+from gate.config.options import OPTIONS
+from gate.config.resolve import ConfigError, resolve
+from gate.core.contract import violations
+from gate.core.redact import Redactor
+from gate.http.sse import SSEParser
+from gate.publish.terminal import Console
 from tests.property.rawserver import RawServer
 
 MODEL = "gpt-4o-mini"

@@ -1,4 +1,4 @@
-"""The request-template scenarios of the simulator (gate/simulator/templates.py): structured outputs and
+"""The request-template scenarios of the simulator (gate/simulator/request_files.py): structured outputs and
 tool calls answered from the request body, and the faults around them, over real sockets."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import jsonschema
 import pytest
 import requests
 
-from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, Simulator, templates
+from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, Simulator
+from gate.simulator import request_files as templates
 from gate.simulator import scenarios as registry
 from gate.simulator.scenarios import Scenario
 

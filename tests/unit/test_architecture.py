@@ -1,5 +1,5 @@
-"""The house rules of gate/: no import cycle (function-level imports included), imports only go down the
-layers of DESIGN.md's flow, no module over 300 lines but data tables, and one place for each concern."""
+"""The house rules of gate/: a package per stage, imports only down the ordered list of stages (function-level
+imports included), no import cycle, no module over 300 lines but data tables, one place for each concern."""
 
 from __future__ import annotations
 
@@ -9,62 +9,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 GATE = ROOT / "gate"
 
-# Lower number = lower layer. A module may import only from its own layer or below (and never in a cycle).
-LAYERS: dict[str, int] = {
-    "gate": 0,
-    "gate.failures": 0,
-    "gate.text": 0,
-    "gate.options": 0,
-    "gate.urls": 1,
-    "gate.retry": 0,
-    "gate.shape": 0,
-    "gate.sse": 0,
-    "gate.contract": 0,
-    "gate.baseline": 0,
-    "gate.jsonbody": 0,
-    "gate.inputfile": 0,  # every input file is read through it: size, file type, UTF-8, strict YAML
-    "gate.redact": 0,
-    "gate.safe_files": 0,
-    "gate.strict_yaml": 0,
-    "gate.interrupt": 0,
-    "gate.simulator": 0,  # a self-contained server: imports nothing of the gate
-    "gate.inputs": 1,
-    "gate.targets": 1,
-    "gate.transport_errors": 1,
-    "gate.client": 1,
-    "gate.config": 2,
-    "gate.settings": 2,
-    "gate.template": 1,
-    "gate.template_scan": 1,
-    "gate.scan_rules": 0,
-    "gate.request_vars": 1,
-    "gate.target_values": 1,
-    "gate.streamed": 1,
-    "gate.judge": 3,
-    "gate.runbook": 1,
-    "gate.fallback": 3,
-    "gate.classify": 2,
-    "gate.families": 3,
-    "gate.endpoint": 3,
-    "gate.gateway": 2,
-    "gate.headers": 1,
-    "gate.probe": 4,
-    "gate.results": 1,
-    "gate.checks": 5,
-    "gate.runner": 6,
-    "gate.verdict": 2,
-    "gate.report": 7,
-    "gate.record": 8,
-    "gate.reporters": 9,
-    "gate.github": 9,
-    "gate.terminal": 10,
-    "gate.publish": 11,
-    "gate.pushgateway": 2,
-    "gate.app": 12,
-    "gate.cli": 13,
-    "gate.__main__": 14,
-}
-DATA_TABLES = {"gate/options.py", "gate/simulator/scenarios.py"}
+# The stages, lowest first (README.md "Layout" and docs/design.md give the same list): a module imports only
+# from its own package or from a package listed before it, and never in a cycle. The flow of a run climbs it:
+# config is resolved, HTTP sends, diagnosis reads the answer, checks judge, the outcome is decided, publish
+# writes it; app runs that flow and cli parses the command line.
+STAGES: tuple[str, ...] = (
+    "gate",  # the package itself: its version
+    "gate.simulator",  # a self-contained server: imports nothing of the gate (config names its scenarios)
+    "gate.core",
+    "gate.config",
+    "gate.http",
+    "gate.diagnosis",
+    "gate.checks",
+    "gate.outcome",
+    "gate.publish",
+    "gate.app",
+    "gate.cli",
+    "gate.__main__",
+)
+LAYERS: dict[str, int] = {stage: number for number, stage in enumerate(STAGES)}
+MAX_TOP_LEVEL = 12
+DATA_TABLES = {"gate/config/options.py", "gate/simulator/scenarios.py"}
 MAX_LINES = 300
 
 
@@ -110,6 +75,22 @@ def test_every_module_has_a_layer():
     assert all(_layer(module) >= 0 for module in _graph())
 
 
+def test_the_tree_shows_the_stages():
+    """At most 12 entries at the top of gate/, each one a stage of the list (or the package's own files)."""
+    entries = sorted(p.name for p in GATE.iterdir() if p.name != "__pycache__")
+    assert len(entries) <= MAX_TOP_LEVEL, entries
+    stages = {stage.split(".")[1] for stage in STAGES if "." in stage}
+    assert {Path(e).stem for e in entries} - {"__init__"} == stages
+
+
+def test_the_readme_lists_the_stages_in_the_same_order():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("### Layout", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1].strip() for line in layout.splitlines() if line.startswith("| `gate/")]
+    listed = [row.strip("`").removesuffix("/").removesuffix(".py").replace("/", ".") for row in rows]
+    assert listed == [s for s in STAGES if s != "gate" and s != "gate.__main__"]
+
+
 def test_imports_only_go_down_the_layers():
     upward = [
         f"{src} (layer {_layer(src)}) imports {dst} (layer {_layer(dst)})"
@@ -152,10 +133,10 @@ def test_only_the_endpoint_module_sends_requests():
     senders = {
         _module_name(p)
         for p in GATE.rglob("*.py")
-        if "from gate.client import" in p.read_text(encoding="utf-8")
-        and "send" in _names_from(p, "gate.client")
+        if "from gate.http.client import" in p.read_text(encoding="utf-8")
+        and "send" in _names_from(p, "gate.http.client")
     }
-    assert senders == {"gate.endpoint", "gate.pushgateway"}  # the pushgateway is not the API
+    assert senders == {"gate.http.endpoint", "gate.publish.pushgateway"}  # the pushgateway is not the API
 
 
 def _names_from(path: Path, module: str) -> set[str]:
@@ -168,7 +149,7 @@ def _names_from(path: Path, module: str) -> set[str]:
 
 
 def test_server_text_is_cleaned_by_one_module():
-    """No second `one_line`/`clean`: every reporter and message cleans through gate.text."""
+    """No second `one_line`/`clean`: every reporter and message cleans through gate.core.text."""
     defining = sorted(
         str(p.relative_to(ROOT))
         for p in GATE.rglob("*.py")
@@ -177,11 +158,11 @@ def test_server_text_is_cleaned_by_one_module():
             for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
         )
     )
-    assert defining == ["gate/text.py"]
+    assert defining == ["gate/core/text.py"]
 
 
 def test_exit_codes_come_from_the_one_enum():
-    """No literal exit code outside gate.failures.ExitCode (the simulator and entry point aside)."""
+    """No literal exit code outside gate.core.failures.ExitCode (the simulator and entry point aside)."""
     offenders = []
     for path in GATE.rglob("*.py"):
         if "simulator" in path.parts or path.name == "failures.py":

@@ -7,13 +7,13 @@ import random
 
 import pytest
 
-from gate.classify import classify_status
-from gate.client import HttpResponse
-from gate.failures import TRANSIENT_CLASSES, ExitCode, FailureClass
-from gate.headers import request_ids, retry_after_seconds, should_retry
-from gate.jsonbody import try_parse
-from gate.judge import evaluate
-from gate.retry import RetryPolicy
+from gate.core.failures import TRANSIENT_CLASSES, ExitCode, FailureClass
+from gate.core.jsonbody import try_parse
+from gate.diagnosis.classify import classify_status
+from gate.diagnosis.judge import evaluate
+from gate.http.client import HttpResponse
+from gate.http.headers import request_ids, retry_after_seconds, should_retry
+from gate.http.retry import RetryPolicy
 
 
 def response(status: int, body: object = b"", headers: dict[str, str] | None = None) -> HttpResponse:
@@ -174,7 +174,7 @@ def test_transport_exceptions_map_to_classes():
     import requests
     import urllib3
 
-    from gate.transport_errors import classify_exception
+    from gate.http.transport_errors import classify_exception
 
     conn = urllib3.connection.HTTPSConnection("api.cometapi.test", 443)
     dns = urllib3.exceptions.NameResolutionError(

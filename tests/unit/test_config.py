@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate.config import ConfigError, normalize_base_url
+from gate.config.resolve import ConfigError, normalize_base_url
 from tests.support import target_config as resolve
 
 KEY = "sk-test-0123456789abcdef"
@@ -22,7 +22,7 @@ def test_defaults_and_endpoint():
     assert config.endpoint_host == "api.cometapi.com"
     assert (config.samples, config.retries, config.expect) == (3, 2, "pong")
     assert config.expect_mode == "contains"
-    # the model-dependent request fields are left to gate.families unless set
+    # the model-dependent request fields are left to gate.http.model_families unless set
     assert (config.max_tokens, config.token_param, config.temperature) == (None, None, None)
 
 

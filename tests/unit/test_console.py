@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from gate.redact import Redactor
-from gate.terminal import Console
+from gate.core.redact import Redactor
+from gate.publish.terminal import Console
 
 
 class FakeTTY(io.StringIO):
@@ -29,7 +29,7 @@ def test_coloured_lines_are_still_redacted():
 
 
 def test_every_github_command_but_add_mask_is_redacted():
-    from gate.github import GitHubActions
+    from gate.publish.github import GitHubActions
 
     redactor = Redactor()
     redactor.register("endpoint")  # a key that is also a word the gate prints

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator
 
-from gate import contract
+from gate.core import contract
 
 
 @pytest.mark.parametrize("name", ["chat_completion", "chat_completion_chunk"])

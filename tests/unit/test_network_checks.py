@@ -10,9 +10,9 @@ import pytest
 
 from gate.checks import RunContext
 from gate.checks.network import check_dns, check_tls
-from gate.client import new_session
-from gate.failures import ExitCode
-from gate.verdict import decide
+from gate.core.failures import ExitCode
+from gate.http.client import new_session
+from gate.outcome.verdict import decide
 from tests.support import target_config
 
 trustme = pytest.importorskip("trustme")

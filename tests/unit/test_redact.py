@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from gate.redact import MASK, Redactor
+from gate.core.redact import MASK, Redactor
 
 KEYS = ["sk-abc123def456", "k3y+with/slash=and&amp", "a.b*c?d(e)[f]{g}|h^$", "ключ-секрет-12345", "x" * 512]
 
@@ -68,7 +68,7 @@ def test_scan_and_scrub(tmp_path):
 
 def test_a_key_split_by_invisible_characters_is_masked_as_one():
     """A server that echoes the key with zero-width characters inside shows a person the whole key."""
-    from gate.redact import MASK, Redactor
+    from gate.core.redact import MASK, Redactor
 
     key = "sk-live-0123456789abcdefXYZ"
     redactor = Redactor()

@@ -1,18 +1,18 @@
-"""gate/contract/report.schema.json stays in step with the code it describes: the failure classes, the exit
-codes, the decision record's fields and the public config; and the baseline check never crashes on a shape
-that is not a list of strings."""
+"""gate/core/contract/report.schema.json stays in step with the code it describes: the failure classes, the
+exit codes, the decision record's fields and the public config; and the baseline check never crashes on a
+shape that is not a list of strings."""
 
 from __future__ import annotations
 
 from jsonschema import Draft202012Validator
 
-from gate import contract
 from gate.checks.baseline import compare
-from gate.config import resolve
-from gate.failures import ExitCode, FailureClass
-from gate.record import FIELDS
-from gate.report import public_config
-from gate.results import Latency
+from gate.checks.results import Latency
+from gate.config.resolve import resolve
+from gate.core import contract
+from gate.core.failures import ExitCode, FailureClass
+from gate.outcome.decision_record import FIELDS
+from gate.outcome.report import public_config
 from tests.support import target_config
 
 SCHEMA = contract.schema("report")
@@ -28,7 +28,7 @@ def test_the_schema_lists_exactly_the_failure_classes():
     in_schema, in_code = DEFS["failureClass"]["enum"], [c.value for c in FailureClass]
     assert sorted(in_schema) == sorted(in_code), (
         f"only in the schema: {sorted(set(in_schema) - set(in_code))}; "
-        f"only in gate/failures.py: {sorted(set(in_code) - set(in_schema))}"
+        f"only in gate/core/failures.py: {sorted(set(in_code) - set(in_schema))}"
     )
     assert len(in_schema) == len(set(in_schema))
 

@@ -7,12 +7,13 @@ import socket
 from dataclasses import replace
 from pathlib import Path
 
-from gate.config import RunSettings, resolve_target
-from gate.failures import FailureClass
-from gate.github import outputs
-from gate.report import TargetReport, run_report, target_report
-from gate.reporters import console, json_report, junit, summary
-from gate.results import CheckResult, Latency, Status, Tokens
+from gate.checks.results import CheckResult, Latency, Status, Tokens
+from gate.config.resolve import RunSettings, resolve_target
+from gate.core.failures import FailureClass
+from gate.outcome.report import TargetReport, run_report, target_report
+from gate.publish.github import outputs
+from gate.publish.reporters import console_lines as console
+from gate.publish.reporters import json_report, junit, summary
 
 EXPECTED = Path(__file__).parent / "expected"
 T0 = dt.datetime(2026, 11, 28, 3, 0, 0, tzinfo=dt.UTC)

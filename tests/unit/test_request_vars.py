@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gate.inputs import ConfigError
-from gate.request_vars import credential_values, looks_like_credential, parse_request_vars, unfilled
+from gate.config.inputs import ConfigError
+from gate.config.request_vars import credential_values, looks_like_credential, parse_request_vars, unfilled
 
 CREDENTIALS = [
     "GITHUB_TOKEN",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate.sse import Event, SSEParser
+from gate.http.sse import Event, SSEParser
 
 STREAM = (
     b": keep-alive comment\r\n"

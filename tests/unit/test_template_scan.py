@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from gate import contract
-from gate.template_scan import CONFIGURED_KEY, KNOWN_FIELDS, MASK, Finding, scan, unknown_fields
+from gate.config.payload_scan import CONFIGURED_KEY, KNOWN_FIELDS, MASK, Finding, scan, unknown_fields
+from gate.core import contract
 
 # Secret-shaped samples are assembled at run time so that no secret scanner flags this file.
 OPENAI_KEY = "sk-" + "proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8t"

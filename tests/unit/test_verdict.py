@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gate.failures import ExitCode, FailureClass
-from gate.results import CheckResult, Status, failed, passed, skipped
-from gate.verdict import Policy, decide
+from gate.checks.results import CheckResult, Status, failed, passed, skipped
+from gate.core.failures import ExitCode, FailureClass
+from gate.outcome.verdict import Policy, decide
 
 
 def test_all_pass_proceeds():

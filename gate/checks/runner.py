@@ -1,0 +1,181 @@
+"""The plan (which checks, in which order) and the runner that executes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+
+from gate.checks import RunContext
+from gate.checks.completion import check_completion, check_output
+from gate.checks.network import check_dns, check_tls
+from gate.checks.results import CheckResult, Status, internal_failure, passed, skipped
+from gate.checks.samples import check_samples
+from gate.core.failures import ExitCode, FailureClass
+
+CheckFn = Callable[[RunContext], CheckResult]
+
+
+@dataclass(frozen=True, eq=False)
+class PlannedCheck:
+    id: str
+    run: CheckFn
+
+
+def config_result(ctx: RunContext) -> CheckResult:
+    c = ctx.config
+    request = f", request file {c.template.path}" if c.template else ""
+    result = passed(
+        "config",
+        f"{c.endpoint_host}, model {c.model}, {c.samples} sample(s), deadline {c.timeout:g} s{request}",
+        endpoint_host=c.endpoint_host,
+        model=c.model,
+        environment=c.environment,
+    )
+    notes = c.template.notes if c.template else ()
+    if not notes:
+        return result
+    return replace(result, status=Status.WARN, warnings=notes, warning_class=FailureClass.REQUEST)
+
+
+def plan(ctx: RunContext) -> list[PlannedCheck]:
+    """The ordered checks this config asks for (DESIGN order); opt-in checks only when asked."""
+    config = ctx.config
+    checks = [PlannedCheck("config", config_result)]
+    if ctx.preflight is not None and ctx.preflight.wanted:
+        from gate.checks.preflight import check_preflight
+
+        checks.append(PlannedCheck("preflight", check_preflight))
+    checks += [
+        PlannedCheck("dns", check_dns),
+        PlannedCheck("tls", check_tls),
+        PlannedCheck("completion", check_completion),
+        PlannedCheck("output", check_output),
+        PlannedCheck("samples", check_samples),
+    ]
+    template = config.template
+    if config.check_structured_output or (template is not None and template.response_format is not None):
+        from gate.checks.request_file import check_structured_output
+
+        checks.append(PlannedCheck("structured-output", check_structured_output))
+    if config.check_tools or (template is not None and template.tools):
+        from gate.checks.request_file import check_tool_calls
+
+        checks.append(PlannedCheck("tool-calls", check_tool_calls))
+    if config.sdk_parity:
+        from gate.checks.sdk import check_sdk_parity
+
+        checks.append(PlannedCheck("sdk-parity", check_sdk_parity))
+    if template is not None and template.wants_usage_chunk:
+        from gate.checks.request_file import check_usage_chunk
+
+        checks.append(PlannedCheck("usage-chunk", check_usage_chunk))
+    # Opt-in checks are imported only when asked for (about 5 ms of imports a default run does not need).
+    if config.stream:
+        from gate.checks.stream import check_stream
+
+        checks.append(PlannedCheck("stream", check_stream))
+    if config.check_models:
+        from gate.checks.models import check_models
+
+        checks.append(PlannedCheck("models", check_models))
+    if config.negative != "none":
+        from gate.checks.negative import check_negative
+        from gate.checks.negative import wanted as negative_cases
+
+        for case in negative_cases(config.negative):
+            checks.append(PlannedCheck(f"negative-{case}", partial(check_negative, case=case)))
+    if config.baseline_report is not None:
+        from gate.checks.baseline import check_baseline
+
+        checks.append(PlannedCheck("baseline", check_baseline))
+    return checks
+
+
+def promote_warning(result: CheckResult) -> CheckResult:
+    """--fail-on-warn: a warning fails the check with the class it carries."""
+    if result.status is not Status.WARN:
+        return result
+    return replace(
+        result,
+        status=Status.FAIL,
+        failure_class=result.warning_class or FailureClass.CONTRACT,
+        message=f"{'; '.join(result.warnings) or result.message} (a warning, failed by --fail-on-warn)",
+    )
+
+
+def _run_guarded(check: PlannedCheck, ctx: RunContext) -> CheckResult:
+    """The check's result; a bug inside it (any exception) becomes a failure of class internal, with the
+    traceback in its details (redacted, like every detail, before it is written)."""
+    try:
+        return check.run(ctx)
+    except Exception:  # the crash-proof boundary: never a bare traceback, always every report
+        return internal_failure(check.id, traceback.format_exc(limit=30))
+
+
+def _with_request_id(result: CheckResult) -> CheckResult:
+    """A check that reports one request id in its details hands it on in `request_ids` too."""
+    rid = result.details.get("request_id") if result.details else None
+    if not rid or rid in result.request_ids:
+        return result
+    return replace(result, request_ids=(*result.request_ids, str(rid)))
+
+
+@dataclass(eq=False)
+class Progress:
+    """How far one target's run got: what was planned and what has ended, read when a run is interrupted
+    (by another thread, for a target running on a worker)."""
+
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    planned: list[str] = field(default_factory=list)
+    results: list[CheckResult] = field(default_factory=list)
+
+    def cut_short(self, signal_name: str, code: ExitCode) -> list[CheckResult]:
+        """The results so far, the check under way failed as `interrupted`, the ones not reached skipped."""
+        done = list(self.results)
+        rest = self.planned[len(done) :] or ([] if done else ["config"])
+        stopped = CheckResult(
+            rest[0] if rest else "interrupted",
+            Status.FAIL,
+            f"interrupted by {signal_name} before the run finished: no verdict on the integration",
+            failure_class=FailureClass.INTERRUPTED,
+            exit_code=code,
+        )
+        reason = f"not run: the run was interrupted by {signal_name}"
+        return [*done, stopped, *(skipped(check_id, reason) for check_id in rest[1:])]
+
+
+def run_checks(
+    ctx: RunContext,
+    on_result: Callable[[CheckResult], None] = lambda r: None,
+    progress: Progress | None = None,
+) -> list[CheckResult]:
+    """Run the plan in order; after the first failure the remaining checks are skipped with the reason."""
+    results: list[CheckResult] = []
+    blocker: CheckResult | None = None
+    checks = plan(ctx)
+    if progress is not None:
+        progress.planned = [check.id for check in checks]
+    for check in checks:
+        if blocker is not None:
+            reason = f"not run: {blocker.id} failed ({blocker.failure_class})"
+            result = skipped(check.id, reason)
+        else:
+            started = time.monotonic()
+            result = _run_guarded(check, ctx)
+            if not result.duration_ms:
+                result = replace(result, duration_ms=round((time.monotonic() - started) * 1000, 1))
+            if ctx.config.fail_on_warn:
+                result = promote_warning(result)
+            result = _with_request_id(result)
+            if result.status is Status.FAIL:
+                blocker = result
+        results.append(result)
+        ctx.state.results.append(result)
+        if progress is not None:
+            progress.results.append(result)
+        on_result(result)
+    return results

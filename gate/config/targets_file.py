@@ -1,0 +1,112 @@
+"""The targets file (`--targets FILE.toml`): several endpoints gated in one run.
+
+    [defaults]                      # optional: options for every target (same names as the flags)
+    samples = 2
+
+    [[target]]
+    name = "primary"
+    base-url = "https://api.cometapi.com"
+    model = "gpt-4o-mini"
+    api-key-env = "COMETAPI_API_KEY"  # the key is read from this variable, never from the file
+
+Precedence per target: the target's table, then [defaults], then the command line and environment. Options
+that belong to the whole run (reports, mode, the decision record) cannot be set per target. This module only
+reads the file; `config.resolve` turns each table into a target's config. For fleets larger than one runner,
+use the CI system's matrix instead (README, "Several targets").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from gate.config.input_files import InputFileError, describe, is_scalar, parse_toml, read_text
+from gate.config.options import OPTIONS_BY_NAME
+
+MAX_TARGETS = 32
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class TargetsFileError(ValueError):
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+
+def read_targets(
+    path: Path, env: Mapping[str, str], register: Callable[[str], None] = lambda _: None
+) -> list[tuple[str, dict[str, object]]]:
+    """(name, option values by dest) per target, each key handed to `register` as soon as it is read."""
+    try:
+        document = parse_toml(read_text(path), path)  # at most 1 MiB of UTF-8 (gate/config/input_files.py)
+    except InputFileError as exc:
+        raise TargetsFileError(exc.problem, exc.fix) from None
+    defaults = document.get("defaults", {})
+    tables = document.get("target", [])
+    if not isinstance(defaults, dict) or not isinstance(tables, list) or not tables:
+        raise TargetsFileError(f"{path} has no [[target]] tables", "add one [[target]] per endpoint")
+    _scalars(defaults, "[defaults]")
+    if len(tables) > MAX_TARGETS:
+        raise TargetsFileError(
+            f"{len(tables)} targets is more than {MAX_TARGETS}", "split the fleet with the CI system's matrix"
+        )
+    names: set[str] = set()
+    targets: list[tuple[str, dict[str, object]]] = []
+    for index, table in enumerate(tables, start=1):
+        if not isinstance(table, dict):
+            raise TargetsFileError(f"target {index} is not a table", "use [[target]] tables")
+        label = table.get("name")
+        _scalars(
+            table, f"target '{label}'" if isinstance(label, str) and _NAME.match(label) else f"target {index}"
+        )
+        name = str(table.get("name", ""))
+        if not _NAME.match(name) or name in names:
+            raise TargetsFileError(
+                f"target {index} needs a unique name of letters, digits, . _ -", 'set name = "..."'
+            )
+        names.add(name)
+        key_var = table.get("api-key-env") or defaults.get("api-key-env")
+        key = env.get(str(key_var)) if key_var else None
+        if not key:
+            raise TargetsFileError(
+                f"target '{name}': api-key-env {key_var or '(not set)'} is empty",
+                "set api-key-env to a variable that holds the key",
+            )
+        register(key)
+        targets.append((name, {**_options(defaults, name), **_options(table, name), "api_key": key}))
+    return targets
+
+
+def _scalars(table: Mapping[str, Any], where: str) -> None:
+    """Options are single strings, numbers or booleans: a TOML array, table or date is refused by name,
+    never passed on as its Python text (a date sent as a model id)."""
+    for key, value in table.items():
+        if not is_scalar(value):
+            raise TargetsFileError(
+                f"{where}: '{key}' is {describe(value)}",
+                f"give '{key}' one string, number or true/false (quote a date, write a list as one string)",
+            )
+
+
+def _options(table: Mapping[str, Any], name: str) -> dict[str, object]:
+    options: dict[str, object] = {}
+    for key, value in table.items():
+        option = key.replace("_", "-")
+        if option in ("name", "api-key-env"):
+            continue
+        if option == "api-key":
+            raise TargetsFileError(
+                f"target '{name}' has a key in the file",
+                "never put keys in the targets file: use api-key-env",
+            )
+        spec = OPTIONS_BY_NAME.get(option)
+        if spec is None or spec.run_wide:
+            raise TargetsFileError(
+                f"target '{name}': unknown or per-run option '{key}'",
+                "use run option names such as base-url, model, samples",
+            )
+        options[spec.dest] = value if isinstance(value, bool) else str(value)
+    return options

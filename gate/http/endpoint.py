@@ -1,0 +1,64 @@
+"""How the gate talks to the API: the request bodies it sends and the one function every check sends with.
+
+`call` builds the headers (auth, content type), applies the target's timeouts and size cap, and sends through
+the run's session, which carries the CA bundle and the proxy settings. A new transport option is one edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import requests
+
+from gate.config.resolve import GateConfig
+from gate.http.client import HttpResponse, send
+from gate.http.model_families import RequestShape
+
+
+def completion_body(
+    config: GateConfig, shape: RequestShape, model: str | None = None, stream: bool = False
+) -> dict[str, object]:
+    """The gate's smoke request: the configured prompts, with the model-dependent fields of `shape`."""
+    body: dict[str, object] = {
+        "model": model or config.model,
+        "messages": [
+            {"role": "system", "content": config.system_prompt},
+            {"role": "user", "content": config.prompt},
+        ],
+        shape.token_param: shape.max_tokens,
+        "stream": stream,
+    }
+    if shape.temperature is not None:
+        body["temperature"] = shape.temperature
+    if shape.reasoning_effort is not None:
+        body["reasoning_effort"] = shape.reasoning_effort
+    return body
+
+
+def call(
+    config: GateConfig,
+    session: requests.Session,
+    method: str,
+    path: str,
+    *,
+    body: bytes | None = None,
+    api_key: str | None = None,
+    timeout: float | None = None,
+    max_bytes: int | None = None,
+    sink: Callable[[bytes], None] | None = None,
+) -> HttpResponse:
+    """One request to `{api_root}{path}`; raises client.TransportError when no full response came."""
+    headers = {"Authorization": f"Bearer {api_key or config.api_key}", "Accept": "application/json"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    return send(
+        session,
+        method,
+        f"{config.api_root}{path}",
+        headers=headers,
+        body=body,
+        connect_timeout=config.connect_timeout,
+        timeout=config.timeout if timeout is None else timeout,
+        max_bytes=config.max_response_bytes if max_bytes is None else max_bytes,
+        sink=sink,
+    )

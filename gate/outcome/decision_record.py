@@ -1,0 +1,124 @@
+"""The runbook's decision record: every field defined once here, rendered by every reporter from this list.
+
+JSON (`decision_record`), JUnit (testsuite properties) and the Markdown summary (the "Decision record"
+table) all read `decision_record`, so adding a field is one edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gate.checks.results import Status
+from gate.config.resolve import RunSettings
+from gate.outcome.report import TargetReport
+from gate.outcome.verdict import Verdict
+
+
+@dataclass(frozen=True, eq=False)
+class Record:
+    """What one field reads: the run's settings, the target's report, and the verdict to record."""
+
+    settings: RunSettings
+    target: TargetReport
+    verdict: Verdict
+
+
+@dataclass(frozen=True, eq=False)
+class RecordField:
+    key: str  # JSON member and JUnit property name
+    label: str  # the summary table's row
+    value: Callable[[Record], str | None]
+
+
+def _status_of(target: TargetReport, *check_ids: str) -> str:
+    results = [r for r in target.results if r.id in check_ids]
+    failing = next((r for r in results if r.status is Status.FAIL), None)
+    if failing is not None:
+        return f"fail ({failing.failure_class})"
+    if not results or all(r.status is Status.SKIP for r in results):
+        return "not run"
+    return "warn" if any(r.status is Status.WARN for r in results) else "pass"
+
+
+def parser_result(target: TargetReport) -> str:
+    completion = target.result("completion")
+    if completion is None or completion.status is Status.SKIP:
+        return "not run"
+    if completion.failure_class in ("protocol", "contract"):
+        return f"fail ({completion.failure_class})"
+    if completion.status is Status.FAIL:
+        return "not reached (no 2xx body)"
+    return "pass (JSON parsed, contract holds)"
+
+
+def observability_result(target: TargetReport) -> str:
+    completion = target.result("completion")
+    if completion is None or completion.status is Status.SKIP:
+        return "not run"
+    parts = ["request id recorded" if target.request_ids else "no request id"]
+    if completion.status is not Status.FAIL:
+        parts.append("usage recorded" if completion.details.get("usage") else "usage missing")
+        parts.append("latency recorded" if target.latency else "no latency")
+    return ", ".join(parts)
+
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def rollback_test_result(record: Record) -> str:
+    if record.settings.phase != "rollback":
+        return f"not run (phase {record.settings.phase or 'not set'})"
+    return (
+        "pass: the rolled-back path serves"
+        if record.verdict.passed
+        else "FAIL: the rollback did not restore service"
+    )
+
+
+def _time(value: object) -> str:
+    return value.replace(microsecond=0).isoformat()  # type: ignore[attr-defined]
+
+
+FIELDS: tuple[RecordField, ...] = (
+    RecordField("phase", "phase", lambda r: r.settings.phase),
+    RecordField("change_id", "change id", lambda r: r.settings.change_id),
+    RecordField("environment", "environment", lambda r: r.target.config.environment),
+    RecordField("deployment_version", "deployment version", lambda r: r.settings.deployment_version),
+    RecordField("config_version", "config version", lambda r: r.settings.config_version),
+    RecordField("endpoint_host", "endpoint host", lambda r: r.target.config.endpoint_host),
+    RecordField("model", "model", lambda r: r.target.config.model),
+    RecordField(
+        "smoke_test_result",
+        "smoke test result",
+        lambda r: _status_of(r.target, "completion", "output", "samples"),
+    ),
+    RecordField("parser_result", "parser result", lambda r: parser_result(r.target)),
+    RecordField("observability_result", "observability result", lambda r: observability_result(r.target)),
+    RecordField("request_ids", "request ids", lambda r: ", ".join(r.target.request_ids) or None),
+    RecordField("tokens_spent", "tokens spent", lambda r: str(r.target.tokens.total)),
+    RecordField("started", "started", lambda r: _time(r.target.started_at)),
+    RecordField("completed", "completed", lambda r: _time(r.target.completed_at)),
+    RecordField("rollback_test_result", "rollback test result", rollback_test_result),
+    RecordField("reviewer", "reviewer", lambda r: r.settings.record.reviewer),
+    RecordField("docs_checked", "docs checked", lambda r: _yes_no(r.settings.record.docs_checked)),
+    RecordField(
+        "endpoint_reference_checked",
+        "endpoint reference checked",
+        lambda r: _yes_no(r.settings.record.endpoint_reference_checked),
+    ),
+    RecordField("secret_version", "secret version", lambda r: r.settings.record.secret_version),
+    RecordField(
+        "preflight_missing", "pre-flight missing", lambda r: ", ".join(r.settings.preflight.missing) or "none"
+    ),
+    RecordField("run_url", "CI run", lambda r: r.settings.record.run_url),
+    RecordField("actor", "actor", lambda r: r.settings.record.actor),
+    RecordField("ref", "ref", lambda r: r.settings.record.ref),
+    RecordField("notes", "notes", lambda r: r.settings.record.notes),
+    RecordField("decision", "decision", lambda r: r.verdict.decision),
+)
+
+
+def decision_record(record: Record) -> list[tuple[RecordField, str | None]]:
+    return [(field, field.value(record)) for field in FIELDS]

@@ -1,0 +1,148 @@
+"""JUnit XML (`--junit`): one testsuite per run, one testcase per check, readable by Jenkins and GitLab.
+
+junit-xml builds the elements; this module feeds it only cleaned strings and serialises the tree itself,
+because `to_xml_report_string` adds attributes the Jenkins schema rejects (`disabled`), drops `time="0.0"`
+and strips illegal characters after serialising (ANSI codes leave debris).
+"""
+
+from __future__ import annotations
+
+import socket
+import xml.etree.ElementTree as ET
+
+from junit_xml import TestCase, TestSuite
+
+from gate.checks.results import CheckResult, Status
+from gate.config.resolve import RunSettings
+from gate.core.text import clean, one_line
+from gate.outcome.decision_record import Record, decision_record
+from gate.outcome.report import RunReport, TargetReport
+from gate.publish.reporters import checks_of
+
+KIND = "junit"
+
+SUITE_NAME = "cometapi-smoke-gate"
+BODY_LIMIT = 8000
+MIN_TIME_S = 0.001  # junit-xml drops a zero time; every case gets one
+
+
+def _seconds(ms: float) -> float:
+    return max(round(ms / 1000, 3), MIN_TIME_S)
+
+
+def _details_text(result: CheckResult) -> str:
+    lines = []
+    for key, value in result.details.items():
+        if key in ("response_excerpt", "attempt_log") or value in (None, "", [], {}):
+            continue
+        lines.append(f"{key}: {value}")
+    for attempt in result.details.get("attempt_log", []) or []:
+        lines.append(
+            f"attempt {attempt['attempt']}: status {attempt['status']}, class {attempt['failure_class']}, "
+            f"{attempt['elapsed_ms']} ms, waited {attempt['waited_s']} s before it"
+        )
+    return "\n".join(lines)
+
+
+def _case(result: CheckResult, classname: str) -> TestCase:
+    case = TestCase(result.id, classname=classname, elapsed_sec=_seconds(result.duration_ms))
+    details = _details_text(result)
+    if result.status is Status.FAIL and result.failure_class is not None:
+        body = [
+            f"{result.failure_class}: {one_line(result.message, 1000)}",
+            f"what broke: {result.failure_class.info.title}",
+            f"next step: {result.next_step}",
+        ]
+        if details:
+            body += ["", details]
+        excerpt = result.details.get("response_excerpt")
+        if excerpt:
+            body += ["", "response body (excerpt):", str(excerpt)]
+        case.add_failure_info(
+            message=one_line(result.message, 500),
+            output=clean("\n".join(body), BODY_LIMIT),
+            failure_type=result.failure_class.value,
+        )
+    elif result.status is Status.SKIP:
+        case.add_skipped_info(message=one_line(result.message, 500))
+    out = [f"{result.status.value}: {one_line(result.message, 1000)}"]
+    out += [f"warning: {w}" for w in result.warnings]
+    if details and result.status is not Status.FAIL:
+        out += ["", details]
+    case.stdout = clean("\n".join(out), BODY_LIMIT)
+    return case
+
+
+def _properties(target: TargetReport, settings: RunSettings) -> dict[str, str]:
+    """The decision record, then the verdict. An empty <property value=""/> confuses some readers: unknown
+    values are left out."""
+    values: dict[str, object] = {
+        field.key: value for field, value in decision_record(Record(settings, target, target.verdict))
+    }
+    values.update(result=target.verdict.result, failure_class=target.verdict.failure_class)
+    return {k: one_line(str(v), 500) for k, v in values.items() if v not in (None, "")}
+
+
+def _suite(name: str, cases: list[TestCase], properties: dict[str, str], timestamp: str) -> ET.Element:
+    suite = TestSuite(
+        name,
+        cases,
+        hostname=one_line(socket.gethostname(), 200),
+        timestamp=timestamp,
+        properties=properties,
+    )
+    element = suite.build_xml_doc()
+    element.attrib.pop("disabled", None)
+    element.set("time", f"{sum(float(c.elapsed_sec or 0) for c in cases):.3f}")
+    return element
+
+
+def suite_element(target: TargetReport, settings: RunSettings, name: str = SUITE_NAME) -> ET.Element:
+    classname = f"{SUITE_NAME}.{one_line(target.config.environment, 80)}"
+    return _suite(
+        name,
+        [_case(r, classname) for r in target.results],
+        _properties(target, settings),
+        target.started_at.replace(microsecond=0).isoformat(),
+    )
+
+
+def render_suites(elements: list[ET.Element]) -> str:
+    root = ET.Element("testsuites")
+    total = {"tests": 0, "failures": 0, "errors": 0}
+    seconds = 0.0
+    for element in elements:
+        for key in total:
+            total[key] += int(element.get(key, "0"))
+        seconds += float(element.get("time", "0"))
+        root.append(element)
+    root.attrib.update(
+        {"name": SUITE_NAME, **{k: str(v) for k, v in total.items()}, "time": f"{seconds:.3f}"}
+    )
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def render(run: RunReport) -> str:
+    """One suite for one target; one suite per target (and one for run-level checks) for several."""
+    if not run.several:
+        return render_suites([suite_element(run.single(), run.settings)])
+    suites = [suite_element(t, run.settings, f"{SUITE_NAME}/{t.name}") for t in run.targets]
+    if run.run_results:
+        started = run.started_at.replace(microsecond=0).isoformat()
+        cases = [_case(r, SUITE_NAME) for r in run.run_results]
+        suites.append(_suite(SUITE_NAME, cases, {"result": run.verdict.result}, started))
+    return render_suites(suites)
+
+
+def minimal(run: RunReport) -> str:
+    """One testsuite: a testcase per check, a failure element (type = class) for each failed one."""
+    checks = [result for _, result in checks_of(run)]
+    suite = ET.Element("testsuite", name="cometapi-smoke-gate", tests=str(len(checks)), errors="0")
+    suite.set("failures", str(sum(1 for r in checks if r.failed)))
+    for result in checks:
+        case = ET.SubElement(suite, "testcase", name=result.id)
+        if result.failed:
+            failure = ET.SubElement(case, "failure", type=str(result.failure_class))
+            failure.set("message", one_line(result.message, 200))
+    return render_suites([suite])

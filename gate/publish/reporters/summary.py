@@ -1,0 +1,201 @@
+"""The Markdown job summary (`--summary`, default `$GITHUB_STEP_SUMMARY`): what a reviewer reads on a PR.
+
+Verdict first, then the checks, latency and request ids, the runbook's decision record and, on failure,
+what to check next. Every value is escaped for a table cell and cut, so the summary stays small and renders
+as intended whatever the server sends.
+"""
+
+from __future__ import annotations
+
+from gate.checks.results import CheckResult, Status
+from gate.config.resolve import RunSettings
+from gate.core.text import one_line
+from gate.outcome.decision_record import Record, decision_record
+from gate.outcome.report import RunReport, TargetReport
+from gate.publish.reporters import checks_of
+from gate.publish.reporters.console_lines import tokens_line
+
+KIND = "summary"
+
+MAX_BYTES = 60 * 1024  # GitHub's limit is 1 MiB per step; stay far below it
+CELL_LIMIT = 300
+_ICON = {Status.PASS: "✅ pass", Status.WARN: "⚠️ warn", Status.FAIL: "❌ fail", Status.SKIP: "⏭️ skip"}
+_ESCAPES = str.maketrans(
+    {
+        "|": "\\|",
+        "<": "&lt;",
+        ">": "&gt;",
+        "`": "'",
+        "*": "\\*",
+        "_": "\\_",
+        "[": "\\[",
+        "]": "\\]",
+        "&": "&amp;",
+    }
+)
+
+
+def cell(value: object, limit: int = CELL_LIMIT) -> str:
+    """One table cell: one line, cut, with Markdown and HTML metacharacters escaped."""
+    return one_line(str(value), limit).translate(_ESCAPES) or "—"
+
+
+def code(value: object, limit: int = 120) -> str:
+    text = one_line(str(value), limit).replace("`", "'").replace("|", "¦")
+    return f"`{text}`" if text else "—"
+
+
+def verdict_line(target: TargetReport) -> str:
+    verdict = target.verdict
+    env = cell(target.config.environment, 60)
+    if not verdict.passed:
+        return (
+            f"## ❌ Smoke gate: {verdict.decision} ({env}), failure class `{verdict.failure_class}` "
+            f"in check `{verdict.failed_check}`"
+        )
+    if verdict.warnings:
+        return f"## ⚠️ Smoke gate: proceed with {verdict.warnings} warning(s) ({env})"
+    return f"## ✅ Smoke gate: proceed ({env})"
+
+
+def _checks_table(results: tuple[CheckResult, ...]) -> list[str]:
+    rows = ["| check | status | duration | detail |", "|---|---|---|---|"]
+    for result in results:
+        detail = result.message
+        if result.failure_class:
+            detail = f"[{result.failure_class}] {detail}"
+        if result.warnings:
+            detail += " — warning: " + "; ".join(result.warnings)
+        duration = "—" if result.status is Status.SKIP else f"{result.duration_ms:.0f} ms"
+        rows.append(f"| {result.id} | {_ICON[result.status]} | {duration} | {cell(detail)} |")
+    return rows
+
+
+def _rollback_plan(settings: RunSettings) -> list[str]:
+    """The pre-flight items, where the on-call engineer finds them: on the job page."""
+    preflight = settings.preflight
+    if not preflight.given and not preflight.required:
+        return []
+    lines = ["### Rollback plan", "", "| item | value |", "|---|---|"]
+    lines += [f"| {label} | {cell(value)} |" for label, value in preflight.given]
+    if preflight.missing:
+        lines.append(f"| **missing** | {cell(', '.join(preflight.missing))} |")
+    return [*lines, ""]
+
+
+def _decision_record(target: TargetReport, settings: RunSettings) -> list[str]:
+    lines = ["### Decision record", "", "| field | value |", "|---|---|"]
+    for field, value in decision_record(Record(settings, target, target.verdict)):
+        lines.append(f"| {field.label} | {cell(value) if value else '—'} |")
+    return lines
+
+
+def render_target(target: TargetReport, settings: RunSettings) -> str:
+    lines = [verdict_line(target), ""]
+    verdict = target.verdict
+    failed = target.first_failure
+    if not verdict.passed and verdict.failure_class is not None:
+        lines += [
+            f"**{cell(verdict.failure_class.info.title)}**: {cell(failed.message if failed else '', 500)}",
+            "",
+        ]
+    lines += _checks_table(target.results)
+    lines.append("")
+    if target.latency:
+        lat = target.latency
+        lines += [f"**Latency**: {cell(lat.text())}", ""]
+    if target.request_ids:
+        lines += ["**Request ids**: " + ", ".join(code(r) for r in target.request_ids[:10]), ""]
+    if target.tokens.total:
+        lines += [f"**Tokens spent by the gate**: {cell(tokens_line(target.tokens))}", ""]
+    if not verdict.passed and verdict.failure_class is not None:
+        failure = verdict.failure_class
+        lines += [
+            "### What to check next",
+            "",
+            f"- **`{failure}`** ({cell(failure.info.title)}): "
+            + cell(failed.next_step if failed else failure.next_step, 600),
+        ]
+        if target.quoted_request_id:
+            lines.append(f"- Quote request id {code(target.quoted_request_id)} to support.")
+        lines.append("")
+    if target.warnings:
+        lines += ["### Warnings", ""]
+        lines += [f"- {cell(check)}: {cell(text)}" for check, text in target.warnings[:20]]
+        lines.append("")
+    negatives = [r for r in target.results if r.id.startswith("negative-") and r.status is not Status.SKIP]
+    if negatives:
+        note = "Negative tests send deliberately invalid requests: run them in staging or scheduled jobs."
+        if target.config.environment.lower() in ("production", "prod"):
+            note += " **These ran against production.**"
+        lines += [f"> {note}", ""]
+    if settings.phase == "rollback":
+        if verdict.passed:
+            lines += [
+                "> Rollback verification passed: the same smoke test, against the rolled-back path.",
+                "",
+            ]
+        else:
+            lines += [
+                "> **The rollback did not restore service**: the same smoke test fails against the "
+                "rolled-back path too. Escalate.",
+                "",
+            ]
+    elif verdict.decision == "rollback":
+        lines += [
+            f"> **Roll back**: `{verdict.failure_class}` is a rollback trigger in the {cell(settings.phase)} "
+            "phase (--rollback-on).",
+            "",
+        ]
+    if settings.notices:
+        lines += ["### Configuration notices", ""]
+        lines += [f"- {cell(notice, 600)}" for notice in settings.notices]
+        lines.append("")
+    lines += _rollback_plan(settings)
+    lines += _decision_record(target, settings)
+    lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _run_heading(run: RunReport) -> str:
+    count = len(run.targets)
+    failing = [t.name or "" for t in run.targets if not t.verdict.passed]
+    if failing:
+        decision = run.verdict.decision
+        return (
+            f"## ❌ Smoke gate: {decision}, {len(failing)} of {count} targets failed ({', '.join(failing)})"
+        )
+    if not run.verdict.passed:
+        return f"## ❌ Smoke gate: {run.verdict.decision}, failure class `{run.verdict.failure_class}`"
+    return f"## ✅ Smoke gate: proceed, all {count} targets passed"
+
+
+def render(run: RunReport) -> str:
+    """One target's summary, or a heading for the run and one section per target (headings demoted)."""
+    if not run.several:
+        return fit(render_target(run.single(), run.settings))
+    sections = [_run_heading(run), ""]
+    for result in (r for r in run.run_results if r.failed):
+        sections += [f"**{cell(result.id)}** `{result.failure_class}`: {cell(result.message, 500)}", ""]
+    for target in run.targets:
+        text = render_target(target, run.settings)
+        demoted = "\n".join(("#" + line if line.startswith("##") else line) for line in text.splitlines())
+        sections += [f"### Target `{cell(target.name or '', 64)}`", "", demoted, ""]
+    return fit("\n".join(sections) + "\n")
+
+
+def fit(text: str) -> str:
+    """Cut a summary to MAX_BYTES on a line boundary, saying so."""
+    data = text.encode("utf-8")
+    if len(data) <= MAX_BYTES:
+        return text
+    cut = data[: MAX_BYTES - 200].decode("utf-8", "ignore")
+    return cut.rsplit("\n", 1)[0] + "\n\n_(summary cut to stay under the size limit; see the JSON report)_\n"
+
+
+def minimal(run: RunReport) -> str:
+    """The decision, the result and the class, then each check's id, status and class."""
+    verdict = run.verdict
+    lines = [f"## Smoke gate: {verdict.decision} ({verdict.result}, class `{verdict.failure_class}`)", ""]
+    lines += [f"- {r.id}: {r.status} {r.failure_class or ''}".rstrip() for _, r in checks_of(run)]
+    return "\n".join(lines) + "\n"

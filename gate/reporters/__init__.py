@@ -1,1 +1,0 @@
-"""Reporters render a RunReport to text. They never print or write: the caller does, through the Redactor."""
