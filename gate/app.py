@@ -1,4 +1,4 @@
-"""One gate run from a resolved config to a published report: the flow of DESIGN.md, stage by stage.
+"""One gate run from a resolved config to a published report: the flow of docs/design.md, stage by stage.
 
 resolve (config.py) -> for each target: plan and run the checks (runner.py), decide (verdict.py) -> publish
 once (publish.py) -> exit code. One target and several take the same path; several run concurrently and
@@ -123,9 +123,9 @@ def execute_config_error(
 ) -> RunReport:
     """Publish a run that failed its configuration: nothing was sent, every report says class config."""
     failure = CheckResult(
-        "config",
-        Status.FAIL,
-        f"configuration error, nothing was sent: {error}",
+        id="config",
+        status=Status.FAIL,
+        message=f"configuration error, nothing was sent: {error}",
         failure_class=FailureClass.CONFIG,
         details={"option": error.option, "source": error.source or None, "problem": error.problem},
         hint=f"Fix --{error.option}: {error.fix}.",
@@ -164,19 +164,31 @@ def execute(
 ) -> RunReport:
     """Run every target, then publish every artifact through the Redactor; the report carries the verdict.
     SIGINT/SIGTERM (with `signals` installed) end the checks: what ran is reported, the rest skipped."""
-    rng = rng or random.Random()
+    github = _announce(run, out, env)
+    started = dt.datetime.now(dt.UTC)
+    reports = _run_targets(run, out, env, rng or random.Random(), started)
+    with signals.hold() if signals is not None else nullcontext():
+        if github is not None:
+            github.end_group()
+        report = run_report(run.settings, reports, (), started)
+        chosen = default_artifacts(run.settings) if artifacts is None else list(artifacts)
+        return publish(report, chosen, out, github)
+
+
+def _announce(run: RunConfig, out: Console, env: Mapping[str, str]) -> GitHubActions | None:
+    """Before the first check: every key masked (the Redactor, and GitHub's log masking), the targets
+    named, the log group opened on GitHub, and the configuration's own warnings printed."""
     for target in run.targets:
         out.redactor.register(target.config.api_key)
     github = GitHubActions(env, out.stream, out.redactor) if GitHubActions.active(env) else None
-    several = run.several
     if github is not None:
         for target in run.targets:
             github.add_mask(target.config.api_key)
-    if several:
+    if run.several:
         names = ", ".join(t.name or "" for t in run.targets)
         out.emit(f"cometapi-smoke-gate: {len(run.targets)} targets: {names}")
     if github is not None:
-        title = "targets" if several else run.targets[0].config.environment
+        title = "targets" if run.several else run.targets[0].config.environment
         github.group(f"cometapi-smoke-gate: {title}")
     out.emit(*(f"warning: {notice}" for notice in run.settings.notices))
     if out.json_lines:
@@ -184,32 +196,30 @@ def execute(
 
         for notice in run.settings.notices:
             out.event(events.notice(notice))
-    started = dt.datetime.now(dt.UTC)
+    return github
+
+
+def _run_targets(
+    run: RunConfig, out: Console, env: Mapping[str, str], rng: random.Random, started: dt.datetime
+) -> list[TargetReport]:
+    """Every target's report: run to the end, cut short by a signal, or failed by a bug outside any check."""
     progress = [Progress() for _ in run.targets]
     worker_out = out.copy()  # muted once interrupted: nothing the abandoned checks print follows the verdict
 
     def work() -> list[TargetReport]:
-        if several:
+        if run.several:
             return _run_several(run, env, worker_out, rng, progress)
         return [run_target(run.targets[0], run.settings, env, worker_out, rng, progress[0])]
 
     try:
-        reports = _on_worker(work)
+        return _on_worker(work)
     except Interrupted as stop:  # the checks under way are abandoned; every report says so
         worker_out.muted = True
-        reports = _cut_short(run, progress, stop, out)
+        return _cut_short(run, progress, stop, out)
     except Exception:  # a bug outside any check (each check has its own boundary): still every report
         failure = internal_failure("run", traceback.format_exc(limit=30))
         out.emit(*console.check_line(out.redactor.redact_deep(failure)))
-        reports = [
-            target_report(t.name, t.config, [failure], started, run.settings.policy) for t in run.targets
-        ]
-    with signals.hold() if signals is not None else nullcontext():
-        if github is not None:
-            github.end_group()
-        report = run_report(run.settings, reports, (), started)
-        chosen = default_artifacts(run.settings) if artifacts is None else list(artifacts)
-        return publish(report, chosen, out, github)
+        return [target_report(t.name, t.config, [failure], started, run.settings.policy) for t in run.targets]
 
 
 def _on_worker(work: Callable[[], T]) -> T:

@@ -12,13 +12,14 @@ from typing import Any
 import click
 
 from gate import __version__
-from gate.config.options import OPTIONS, OPTIONS_BY_NAME, OptionSpec
+from gate.config.options import GROUPS, OPTIONS, OPTIONS_BY_NAME, OptionSpec
 from gate.core.failures import ExitCode
 
 
 def _help(spec: OptionSpec) -> str:
     default = "" if spec.default is None or spec.default is False else f" [default: {spec.default}]"
-    return f"{spec.help}{default} [env: {', '.join(spec.env_vars)}]"
+    required = " [required for a real endpoint; sim:// supplies its own]" if spec.required else ""
+    return f"{spec.help}{default}{required} [env: {', '.join(spec.env_vars)}]"
 
 
 def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -36,6 +37,27 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
             )
         func = option(func)
     return func
+
+
+class GroupedOptions(click.Command):
+    """`run --help` with one section per option group (gate.config.options), in table order; the options
+    that belong to no group (--help) last."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {group: [] for group in GROUPS}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                spec = OPTIONS_BY_NAME.get(_name(param.name or ""))
+                sections.setdefault(spec.group if spec else "Other options", []).append(record)
+        for title, rows in sections.items():
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _name(dest: str) -> str:
+    return dest.replace("_", "-")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -103,8 +125,7 @@ def run_gate(
 def _run_gate(
     flags: Mapping[str, object], env: Mapping[str, str], signals: Any, stdout: Any, stderr: Any
 ) -> int:
-    from gate.app import execute, execute_config_error, execute_interrupted_early
-    from gate.config.fallback import fallback_run
+    from gate.app import execute, execute_config_error
     from gate.config.resolve import ConfigError, resolve
     from gate.core.interrupt import Interrupted
     from gate.core.redact import Redactor
@@ -125,19 +146,13 @@ def _run_gate(
         except ConfigError as exc:
             with signals.hold():
                 Console(stderr, redactor).emit(f"cometapi-smoke-gate: configuration error [config]: {exc}")
-                execute_config_error(exc, fallback_run(flags, env), console, env)
+                execute_config_error(exc, resolve(flags, env, lenient=True), console, env)
             return int(ExitCode.USAGE)
         except Interrupted as stop:
-            with signals.hold():
-                return int(
-                    execute_interrupted_early(stop, fallback_run(flags, env), console, env).verdict.exit_code
-                )
+            return _interrupted_early(stop, flags, env, console, signals)
         return int(execute(run, console, env, signals=signals).verdict.exit_code)
     except Interrupted as stop:  # between the checks and the reports: every report, as far as it got
-        with signals.hold():
-            return int(
-                execute_interrupted_early(stop, fallback_run(flags, env), console, env).verdict.exit_code
-            )
+        return _interrupted_early(stop, flags, env, console, signals)
     except Exception as exc:  # the last boundary: checks and reporters have their own, this is a bug
         Console(stderr, redactor).emit(
             f"cometapi-smoke-gate: internal error [internal]: {type(exc).__name__}: {one_line(str(exc), 300)}"
@@ -146,7 +161,19 @@ def _run_gate(
         return int(ExitCode.FAILED)
 
 
-@main.command()
+def _interrupted_early(
+    stop: Any, flags: Mapping[str, object], env: Mapping[str, str], console: Any, signals: Any
+) -> int:
+    """Every report of a run interrupted before its checks began, or before its reports were written."""
+    from gate.app import execute_interrupted_early
+    from gate.config.resolve import resolve
+
+    with signals.hold():
+        run = resolve(flags, env, lenient=True)
+        return int(execute_interrupted_early(stop, run, console, env).verdict.exit_code)
+
+
+@main.command(cls=GroupedOptions)
 @_run_options
 def run(**flags: Any) -> None:
     """Run the release gate against the configured endpoint.

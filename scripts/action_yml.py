@@ -92,7 +92,11 @@ def render(image: str = DEFAULT_IMAGE) -> str:
         f"  color: {_q(BRANDING['color'])}",
         "inputs:",
     ]
+    group = None
     for spec in OPTIONS:
+        if spec.group != group:  # the groups of `run --help` and the README's options reference
+            group = spec.group
+            lines.append(f"  # {group}")
         lines.append(f"  {spec.name}:")
         lines.append(f"    description: {_q(spec.help)}")
         lines.append(f"    required: {'true' if spec.required else 'false'}")

@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gate.config.options import OPTIONS  # noqa: E402
+from gate.config.options import GROUPS, OPTIONS, OptionSpec  # noqa: E402
 from gate.core.failures import FAILURE_INFO, FailureClass  # noqa: E402
 from gate.simulator import SCENARIOS  # noqa: E402
 
@@ -22,7 +22,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _default(spec) -> str:  # type: ignore[no-untyped-def]
+def _default(spec: OptionSpec) -> str:
     if spec.required:
         return "required"
     if spec.default is None:
@@ -32,14 +32,30 @@ def _default(spec) -> str:  # type: ignore[no-untyped-def]
 
 
 def options_table() -> str:
-    rows = [
-        "| option | environment variables (in precedence order) | default | what it does |",
-        "|---|---|---|---|",
-    ]
-    for spec in OPTIONS:
-        env = ", ".join(f"`{v}`" for v in spec.env_vars)
-        rows.append(f"| `{spec.flag}` | {env} | {_default(spec)} | {_cell(spec.help)} |")
-    return "\n".join(rows)
+    """One table per option group, in table order; a group that holds one value for the whole run says so."""
+    parts = []
+    for group in GROUPS:
+        specs = [spec for spec in OPTIONS if spec.group == group]
+        rows = [
+            f"### {group}",
+            "",
+            *(
+                ["One value for the whole run: a targets file cannot set these.", ""]
+                if _run_wide(specs)
+                else []
+            ),
+            "| option | environment variables (in precedence order) | default | what it does |",
+            "|---|---|---|---|",
+        ]
+        for spec in specs:
+            env = ", ".join(f"`{v}`" for v in spec.env_vars)
+            rows.append(f"| `{spec.flag}` | {env} | {_default(spec)} | {_cell(spec.help)} |")
+        parts.append("\n".join(rows))
+    return "\n\n".join(parts)
+
+
+def _run_wide(specs: list[OptionSpec]) -> bool:
+    return all(spec.scope == "run" for spec in specs)
 
 
 def failures_table() -> str:

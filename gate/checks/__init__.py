@@ -28,8 +28,8 @@ class RunState:
     request_shape: RequestShape | None = None  # the smoke request's model-dependent fields, once adapted
     results: list[CheckResult] = field(default_factory=list)  # every result so far, in order
 
-    def details(self) -> dict[str, Mapping[str, Any]]:
-        return {r.id: r.details for r in self.results}
+    def result(self, check_id: str) -> CheckResult | None:
+        return next((r for r in self.results if r.id == check_id), None)
 
 
 @dataclass(eq=False)

@@ -1,6 +1,6 @@
-"""Judging an answer: its metadata for the reports, its warnings, and the test condition on its text.
+"""Judging an answer: its typed facts and display details, its warnings, and the test condition on its text.
 
-Shared by completion, output, samples, stream and the negative tests.
+Shared by completion, output, samples, stream, the request-file checks and the negative tests.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gate.checks.exchange import Exchange
-from gate.checks.results import Tokens
+from gate.checks.results import CheckResult, ResponseFacts, Status, Tokens
 from gate.config.resolve import GateConfig
 from gate.core.failures import FailureClass
 from gate.core.jsonbody import non_finite_paths
@@ -19,8 +19,34 @@ from gate.core.text import one_line
 from gate.diagnosis.field_paths import shape
 
 
-def exchange_details(ex: Exchange) -> dict[str, Any]:
-    """Response metadata for reports: request ids, model, usage, finish reason, attempts."""
+def exchange_result(check_id: str, status: Status, message: str, ex: Exchange, **fields: Any) -> CheckResult:
+    """A check's result about one exchange: its attempts, HTTP status, excerpt, answer facts, request ids and
+    tokens typed, the same shown in `details`. `fields` sets the rest (duration, class, ...) or overrides."""
+    facts = response_facts(ex)
+    typed: dict[str, Any] = {
+        "attempts": ex.attempts,
+        "http_status": ex.http_status,
+        "excerpt": None if ex.ok else (ex.detail or None),
+        "facts": facts,
+        "request_ids": ex.request_ids,
+        "tokens": Tokens.of(ex.usage),
+        "details": exchange_details(ex, facts),
+    }
+    return CheckResult(id=check_id, status=status, message=message, **{**typed, **fields})
+
+
+def response_facts(ex: Exchange) -> ResponseFacts | None:
+    """What a successful answer said about itself (None for a failed exchange)."""
+    if not ex.ok:
+        return None
+    return ResponseFacts(
+        model=ex.model, finish_reason=ex.finish_reason, usage=ex.usage, shape=tuple(sorted(shape(ex.payload)))
+    )
+
+
+def exchange_details(ex: Exchange, facts: ResponseFacts | None) -> dict[str, Any]:
+    """The exchange for display in the JSON report (its `details`): request ids, model, usage, finish reason,
+    attempts. Nothing in the gate reads it back."""
     details: dict[str, Any] = {
         "http_status": ex.http_status,
         "request_id": ex.request_id,
@@ -29,26 +55,16 @@ def exchange_details(ex: Exchange) -> dict[str, Any]:
         "latency_ms": round(ex.latency_ms, 1) if ex.latency_ms is not None else None,
         "attempts": len(ex.attempts),
         "retried": ex.retried,
-        "attempt_log": [
-            {
-                "attempt": a.number,
-                "status": a.status,
-                "failure_class": a.failure_class,
-                "request_id": a.request_id,
-                "elapsed_ms": round(a.elapsed_ms, 1),
-                "waited_s": round(a.waited_s, 3),
-            }
-            for a in ex.attempts
-        ],
+        "attempt_log": [a.as_dict() for a in ex.attempts],
     }
     if ex.shape is not None:
         details["request"] = ex.shape.as_dict()
-    if ex.ok:
-        details["response_shape"] = sorted(shape(ex.payload))
+    if facts is not None:
+        details["response_shape"] = list(facts.shape)
         details.update(
-            response_model=ex.model,
-            finish_reason=ex.finish_reason,
-            usage=ex.usage,
+            response_model=facts.model,
+            finish_reason=facts.finish_reason,
+            usage=facts.usage,
             response_id=(ex.payload or {}).get("id"),
         )
     elif ex.detail:
@@ -108,23 +124,35 @@ def assert_output(config: GateConfig, ex: Exchange) -> tuple[FailureClass | None
     file and no --expect, any answer the request implies passes (text, JSON or tool calls), since the
     application's own prompt has no predictable answer."""
     message = ex.choice.get("message") or {}
-    refusal = message.get("refusal")
-    if isinstance(refusal, str) and refusal.strip() and not (ex.text or "").strip():
-        return (
-            FailureClass.EMPTY,
-            f"the model refused: '{one_line(refusal, 200)}' (finish_reason {ex.finish_reason})",
-        )
-    calls = message.get("tool_calls")
+    refusal = _refusal(message, ex)
+    if refusal is not None:
+        return FailureClass.EMPTY, refusal
     if config.template is not None and not config.expect_set:
-        if isinstance(calls, list) and calls:
-            names = ", ".join(
-                one_line(str((c.get("function") or {}).get("name")), 64) for c in calls if isinstance(c, dict)
-            )
-            return None, f"the answer is {len(calls)} tool call(s): {names} (no --expect: any answer passes)"
-        if (ex.text or "").strip():
-            return None, f"assistant said '{one_line(ex.text or '', 120)}' (no --expect: any answer passes)"
+        implied = _any_answer(message.get("tool_calls"), ex.text)
+        if implied is not None:
+            return None, implied
     budget = ex.shape.max_tokens if ex.shape else _budget(config)
     return assert_text(config, ex.text, ex.finish_reason, ex.usage, budget)
+
+
+def _refusal(message: Mapping[str, Any], ex: Exchange) -> str | None:
+    """The refusal, when the model refused and said nothing else."""
+    refusal = message.get("refusal")
+    if isinstance(refusal, str) and refusal.strip() and not (ex.text or "").strip():
+        return f"the model refused: '{one_line(refusal, 200)}' (finish_reason {ex.finish_reason})"
+    return None
+
+
+def _any_answer(calls: object, text: str | None) -> str | None:
+    """The pass message for an answer to the application's own prompt (tool calls or text), else None."""
+    if isinstance(calls, list) and calls:
+        names = ", ".join(
+            one_line(str((c.get("function") or {}).get("name")), 64) for c in calls if isinstance(c, dict)
+        )
+        return f"the answer is {len(calls)} tool call(s): {names} (no --expect: any answer passes)"
+    if (text or "").strip():
+        return f"assistant said '{one_line(text or '', 120)}' (no --expect: any answer passes)"
+    return None
 
 
 def _budget(config: GateConfig) -> int | None:

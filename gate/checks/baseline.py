@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gate.checks import RunContext
-from gate.checks.results import CheckResult, Latency, Status
+from gate.checks.results import CheckResult, Latency, ResponseFacts, Status, StreamFacts
 from gate.config.resolve import GateConfig
 from gate.core.failures import FailureClass
 
@@ -57,40 +57,43 @@ def _shape_drift(kind: str, before: Any, after: Any) -> list[str]:
 def compare(
     config: GateConfig,
     baseline: Mapping[str, Any],
-    current: Mapping[str, Mapping[str, Any]],
+    response: ResponseFacts | None,
+    stream: StreamFacts | None,
     latency: Latency | None,
 ) -> list[tuple[FailureClass, str]]:
-    """Findings as (class, text): contract for shape and model drift, latency for a regression."""
+    """Findings as (class, text): contract for shape and model drift, latency for a regression. `baseline` is
+    the last known-good run's JSON report; the rest is what this run saw."""
     findings: list[tuple[FailureClass, str]] = []
-    before, after = _details(baseline, "completion"), current.get("completion", {})
-    for text in _shape_drift(
-        "the completion response", before.get("response_shape"), after.get("response_shape")
-    ):
+    before = _details(baseline, "completion")
+    after_shape = list(response.shape) if response else None
+    for text in _shape_drift("the completion response", before.get("response_shape"), after_shape):
         findings.append((FailureClass.CONTRACT, text))
-    stream_before, stream_after = _details(baseline, "stream"), current.get("stream", {})
-    for text in _shape_drift(
-        "stream chunks", stream_before.get("chunk_shape"), stream_after.get("chunk_shape")
-    ):
+    chunks_before = _details(baseline, "stream").get("chunk_shape")
+    for text in _shape_drift("stream chunks", chunks_before, list(stream.shape) if stream else None):
         findings.append((FailureClass.CONTRACT, text))
-    old_model, new_model = before.get("response_model"), after.get("response_model")
+    old_model, new_model = before.get("response_model"), response.model if response else None
     if isinstance(old_model, str) and old_model and new_model and old_model != new_model:
         findings.append(
             (FailureClass.CONTRACT, f"the answering model changed from {old_model} to {new_model}")
         )
+    regression = _latency_regression(config, baseline, latency)
+    return findings + ([(FailureClass.LATENCY, regression)] if regression else [])
+
+
+def _latency_regression(
+    config: GateConfig, baseline: Mapping[str, Any], latency: Latency | None
+) -> str | None:
+    """A p50 over --max-latency-regression times the baseline's, said in words."""
     old_latency = baseline.get("latency_ms")
     old_p50 = _finite(old_latency.get("p50")) if isinstance(old_latency, dict) else None
-    new_p50 = latency.p50 if latency else None
-    if old_p50 is not None and old_p50 > 0 and new_p50 is not None:
-        limit = old_p50 * config.max_latency_regression
-        if new_p50 > limit:
-            findings.append(
-                (
-                    FailureClass.LATENCY,
-                    f"p50 latency {new_p50:.0f} ms is over {config.max_latency_regression:g}x the "
-                    f"baseline's {old_p50:.0f} ms",
-                )
-            )
-    return findings
+    if old_p50 is None or old_p50 <= 0 or latency is None:
+        return None
+    if latency.p50 <= old_p50 * config.max_latency_regression:
+        return None
+    return (
+        f"p50 latency {latency.p50:.0f} ms is over {config.max_latency_regression:g}x the baseline's "
+        f"{old_p50:.0f} ms"
+    )
 
 
 def check_baseline(ctx: RunContext) -> CheckResult:
@@ -98,21 +101,30 @@ def check_baseline(ctx: RunContext) -> CheckResult:
     baseline = config.baseline_report
     assert baseline is not None, "planned only with --baseline"
     latency = next((r.latency for r in reversed(ctx.state.results) if r.latency), None)
-    findings = compare(config, baseline, ctx.state.details(), latency)
+    completion, stream = ctx.state.result("completion"), ctx.state.result("stream")
+    findings = compare(
+        config,
+        baseline,
+        completion.facts_of(ResponseFacts) if completion else None,
+        stream.facts_of(StreamFacts) if stream else None,
+        latency,
+    )
     source = f"baseline from {baseline.get('completed_at', 'an earlier run')}"
     details = {"baseline": str(config.baseline), "findings": [text for _, text in findings]}
-    if not findings:
-        return CheckResult("baseline", Status.PASS, f"no drift against the {source}", 0.0, None, details)
     texts = tuple(text for _, text in findings)
-    if config.fail_on_drift:
-        return CheckResult("baseline", Status.FAIL, "; ".join(texts), 0.0, findings[0][0], details)
+    if not findings:
+        status, message = Status.PASS, f"no drift against the {source}"
+    elif config.fail_on_drift:
+        status, message = Status.FAIL, "; ".join(texts)
+    else:
+        status, message = Status.WARN, f"{len(texts)} drift finding(s) against the {source}"
+    failed = status is Status.FAIL
     return CheckResult(
-        "baseline",
-        Status.WARN,
-        f"{len(texts)} drift finding(s) against the {source}",
-        0.0,
-        None,
-        details,
-        texts,
-        findings[0][0],
+        id="baseline",
+        status=status,
+        message=message,
+        failure_class=findings[0][0] if failed else None,
+        warnings=texts if status is Status.WARN else (),
+        warning_class=findings[0][0] if status is Status.WARN else None,
+        details=details,
     )

@@ -12,12 +12,12 @@ import time
 from functools import partial
 
 from gate.checks import RunContext, elapsed_ms
-from gate.checks.answer import assert_output, exchange_details, response_warnings, retry_warning
+from gate.checks.answer import assert_output, exchange_result, response_warnings, retry_warning
 from gate.checks.exchange import Exchange, exchange
-from gate.checks.results import CheckResult, Latency, Status, Tokens
+from gate.checks.results import CheckResult, Latency, Status
 from gate.core.failures import FailureClass
 from gate.core.text import one_line
-from gate.http.model_families import adapt, rejected_parameter, shape_for
+from gate.http.model_families import RequestShape, adapt, rejected_parameter, shape_for
 
 
 def _attempts_note(ex: Exchange) -> str:
@@ -43,21 +43,38 @@ def check_completion(ctx: RunContext) -> CheckResult:
         ex = send(shape=shape, label="completion (adapted)")
     ctx.state.first_exchange = ex
     ctx.state.request_shape = shape if template is None else None
-    details = exchange_details(ex)
     request_ids = tuple(dict.fromkeys([*earlier_ids, *ex.request_ids]))
-    tokens = Tokens.of(ex.usage)
     if not ex.ok:
-        return CheckResult(
+        return exchange_result(
             "completion",
             Status.FAIL,
             f"{ex.message} ({_attempts_note(ex)})",
-            elapsed_ms(started),
-            ex.failure,
-            details,
+            ex,
+            duration_ms=elapsed_ms(started),
+            failure_class=ex.failure,
             request_ids=request_ids,
             hint=ex.hint,
-            tokens=tokens,
         )
+    warnings, warning_class = _warnings(ctx, ex, shape)
+    message = (
+        f"HTTP {ex.http_status} in {ex.latency_ms:.0f} ms, contract holds "
+        f"(model {one_line(str(ex.model), 80)}, finish_reason {ex.finish_reason}, {_attempts_note(ex)})"
+    )
+    return exchange_result(
+        "completion",
+        Status.WARN if warnings else Status.PASS,
+        message,
+        ex,
+        duration_ms=elapsed_ms(started),
+        warnings=warnings,
+        warning_class=warning_class,
+        latency=Latency.of_one(round(ex.latency_ms or 0.0, 1)),
+        request_ids=request_ids,
+    )
+
+
+def _warnings(ctx: RunContext, ex: Exchange, shape: RequestShape) -> tuple[tuple[str, ...], FailureClass]:
+    """The answer's warnings and the class they fail with under --fail-on-warn (the first one's)."""
     warnings = list(response_warnings(ctx.config, ex))
     warning_class = FailureClass.CONTRACT
     flaky = retry_warning("the completion request", [ex])
@@ -72,36 +89,17 @@ def check_completion(ctx: RunContext) -> CheckResult:
             "them either",
         )
         warning_class = FailureClass.REQUEST
-    message = (
-        f"HTTP {ex.http_status} in {ex.latency_ms:.0f} ms, contract holds "
-        f"(model {one_line(str(ex.model), 80)}, finish_reason {ex.finish_reason}, {_attempts_note(ex)})"
-    )
-    single = round(ex.latency_ms or 0.0, 1)
-    return CheckResult(
-        "completion",
-        Status.WARN if warnings else Status.PASS,
-        message,
-        elapsed_ms(started),
-        None,
-        details,
-        tuple(warnings),
-        warning_class,
-        latency=Latency(single, single, single),
-        request_ids=request_ids,
-        tokens=tokens,
-    )
+    return tuple(warnings), warning_class
 
 
 def check_output(ctx: RunContext) -> CheckResult:
     ex = ctx.state.first_exchange
     assert ex is not None, "output runs only after completion passed"
     failure, message = assert_output(ctx.config, ex)
-    status = Status.FAIL if failure else Status.PASS
     return CheckResult(
-        "output",
-        status,
-        message,
-        0.0,
-        failure,
-        {"text_length": len(ex.text or ""), "finish_reason": ex.finish_reason},
+        id="output",
+        status=Status.FAIL if failure is not None else Status.PASS,
+        message=message,
+        failure_class=failure,
+        details={"text_length": len(ex.text or ""), "finish_reason": ex.finish_reason},
     )

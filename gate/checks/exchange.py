@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from gate.checks.results import Attempt
 from gate.config.resolve import GateConfig
 from gate.core.failures import FailureClass
 from gate.core.text import INTAKE_LIMIT, one_line
@@ -24,17 +25,7 @@ from gate.http.model_families import RequestShape, shape_for
 from gate.http.retry import RetryPolicy
 
 
-@dataclass(frozen=True, eq=False)
-class Attempt:
-    number: int
-    status: int | None
-    failure_class: FailureClass | None
-    elapsed_ms: float
-    waited_s: float = 0.0
-    request_id: str | None = None  # the gateway's, else the provider's (failed attempts too)
-
-
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Exchange:
     """What one logical request produced: a parsed, contract-valid completion or one classified failure."""
 
@@ -138,12 +129,12 @@ def exchange(
             judged = _attempt(config, session, api_key, sent, timeout)
         attempts.append(
             Attempt(
-                number,
-                judged.http_status,
-                judged.failure,
-                judged.latency_ms or 0.0,
-                waited,
-                judged.ids.primary,
+                number=number,
+                status=judged.http_status,
+                failure_class=judged.failure,
+                elapsed_ms=judged.latency_ms or 0.0,
+                waited_s=waited,
+                request_id=judged.ids.primary,
             )
         )
         final = replace(_exchange(judged, attempts, shape), total_ms=(time.monotonic() - started) * 1000)

@@ -24,63 +24,47 @@ def check_models(ctx: RunContext) -> CheckResult:
             config, ctx.session, "GET", "/models", max_bytes=max(config.max_response_bytes, 8 * 1024 * 1024)
         )
     except TransportError as error:
-        return CheckResult("models", Status.FAIL, error.message, elapsed_ms(started), error.failure_class)
-    details: dict[str, object] = {
-        "http_status": response.status,
-        "request_id": request_ids(response.headers).primary,
-    }
+        return CheckResult(
+            id="models",
+            status=Status.FAIL,
+            message=error.message,
+            duration_ms=elapsed_ms(started),
+            failure_class=error.failure_class,
+        )
+    rid = request_ids(response.headers).primary
+    details: dict[str, object] = {"http_status": response.status, "request_id": rid}
+
+    def result(failure: FailureClass | None, message: str, hint: str | None = None) -> CheckResult:
+        return CheckResult(
+            id="models",
+            status=Status.FAIL if failure is not None else Status.PASS,
+            message=message,
+            duration_ms=elapsed_ms(started),
+            failure_class=failure,
+            hint=hint,
+            request_ids=(rid,) if rid else (),
+            http_status=response.status,
+            details=details,
+        )
+
     payload = try_parse(response.body)
     failure = classify_status(response, payload)
     if failure is not None:
-        return CheckResult(
-            "models",
-            Status.FAIL,
-            f"GET /v1/models: {failure.message}",
-            elapsed_ms(started),
-            failure.failure_class,
-            details,
-            hint=failure.hint,
-        )
+        return result(failure.failure_class, f"GET /v1/models: {failure.message}", failure.hint)
     if isinstance(payload, NotJson):
         found = describe_non_json(response, payload)
-        return CheckResult(
-            "models",
-            Status.FAIL,
-            f"GET /v1/models: {found.message}",
-            elapsed_ms(started),
-            found.failure_class,
-            details,
-        )
+        return result(found.failure_class, f"GET /v1/models: {found.message}")
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, list) or not all(
         isinstance(m, dict) and isinstance(m.get("id"), str) for m in data
     ):
-        return CheckResult(
-            "models",
-            Status.FAIL,
-            "GET /v1/models is not a list object with data[].id strings",
-            elapsed_ms(started),
-            FailureClass.CONTRACT,
-            details,
-        )
+        return result(FailureClass.CONTRACT, "GET /v1/models is not a list object with data[].id strings")
     ids = [m["id"] for m in data]
     details["models_listed"] = len(ids)
     if config.model in ids:
-        return CheckResult(
-            "models",
-            Status.PASS,
-            f"{config.model} is listed among {len(ids)} models",
-            elapsed_ms(started),
-            None,
-            details,
-        )
+        return result(None, f"{config.model} is listed among {len(ids)} models")
     close = difflib.get_close_matches(config.model, ids, n=3)
     hint = f"; similar: {', '.join(one_line(c, 60) for c in close)}" if close else ""
-    return CheckResult(
-        "models",
-        Status.FAIL,
-        f"{config.model} is not among the {len(ids)} models GET /v1/models lists{hint}",
-        elapsed_ms(started),
-        FailureClass.REQUEST,
-        details,
+    return result(
+        FailureClass.REQUEST, f"{config.model} is not among the {len(ids)} models GET /v1/models lists{hint}"
     )

@@ -10,9 +10,9 @@ import secrets
 import time
 
 from gate.checks import RunContext, elapsed_ms
-from gate.checks.answer import exchange_details
+from gate.checks.answer import exchange_result
 from gate.checks.exchange import exchange
-from gate.checks.results import CheckResult, Status, Tokens
+from gate.checks.results import CheckResult, Status
 from gate.core.failures import FailureClass
 
 CASES = {
@@ -50,19 +50,11 @@ def check_negative(ctx: RunContext, case: str) -> CheckResult:
             model=f"cometapi-smoke-gate-no-such-model-{secrets.token_hex(4)}",
             retry=False,
         )
-    details = exchange_details(ex)
     status = f"HTTP {ex.http_status}" if ex.http_status else "no HTTP answer"
 
     def result(status_: Status, message: str, failure: FailureClass | None = None) -> CheckResult:
-        return CheckResult(
-            check_id,
-            status_,
-            message,
-            elapsed_ms(started),
-            failure,
-            details,
-            request_ids=ex.request_ids,
-            tokens=Tokens.of(ex.usage),
+        return exchange_result(
+            check_id, status_, message, ex, duration_ms=elapsed_ms(started), failure_class=failure
         )
 
     if ex.failure is expected:

@@ -7,12 +7,14 @@ import ipaddress
 import socket
 import ssl
 import time
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import requests
 
 from gate.checks import RunContext, elapsed_ms
-from gate.checks.results import CheckResult, Status, failed, passed, skipped
+from gate.checks.results import CheckResult, Status, TlsFacts, failed, passed, skipped
 from gate.core.failures import FailureClass
 
 
@@ -111,19 +113,38 @@ def check_tls(ctx: RunContext) -> CheckResult:
             f"TCP connect to {config.endpoint_host}:{config.port} failed: {exc.strerror or exc}",
             elapsed_ms(started),
         )
-    not_after = cert.get("notAfter")
-    details: dict[str, object] = {"tls_version": version}
-    message = f"{version} to {config.endpoint_host}:{config.port}"
-    status = Status.PASS
+    return _tls_result(config.endpoint_host, config.port, config.cert_warn_days, started, version, cert)
+
+
+def _tls_result(
+    host: str, port: int, warn_days: int, started: float, version: str | None, cert: Mapping[str, Any]
+) -> CheckResult:
+    """The handshake's version and the certificate's days left; a warning under --cert-warn-days."""
+    facts = _tls_facts(version, cert.get("notAfter"))
+    message = f"{version} to {host}:{port}"
     warnings: tuple[str, ...] = ()
-    if isinstance(not_after, str):
-        expires = dt.datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), dt.UTC)
-        days = (expires - dt.datetime.now(dt.UTC)).days
-        details.update(cert_expires=expires.isoformat(), cert_days_left=days)
-        message += f", certificate valid for {days} more days"
-        if days < config.cert_warn_days:
-            status = Status.WARN
+    details: dict[str, object] = {"tls_version": version}
+    if facts.days_left is not None and facts.expires is not None:
+        details.update(cert_expires=facts.expires.isoformat(), cert_days_left=facts.days_left)
+        message += f", certificate valid for {facts.days_left} more days"
+        if facts.days_left < warn_days:
             warnings = (
-                f"TLS certificate expires in {days} days (under --cert-warn-days {config.cert_warn_days})",
+                f"TLS certificate expires in {facts.days_left} days (under --cert-warn-days {warn_days})",
             )
-    return CheckResult("tls", status, message, elapsed_ms(started), None, details, warnings, FailureClass.TLS)
+    return CheckResult(
+        id="tls",
+        status=Status.WARN if warnings else Status.PASS,
+        message=message,
+        duration_ms=elapsed_ms(started),
+        warnings=warnings,
+        warning_class=FailureClass.TLS,
+        facts=facts,
+        details=details,
+    )
+
+
+def _tls_facts(version: str | None, not_after: object) -> TlsFacts:
+    if not isinstance(not_after, str):
+        return TlsFacts(version=version)
+    expires = dt.datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), dt.UTC)
+    return TlsFacts(version=version, expires=expires, days_left=(expires - dt.datetime.now(dt.UTC)).days)

@@ -25,15 +25,15 @@ def check_preflight(ctx: RunContext) -> CheckResult:
     }
     if not missing:
         message = f"all {len(PREFLIGHT_ITEMS)} pre-flight items on record{source}"
-        return CheckResult("preflight", Status.PASS, message, details=details)
+        return CheckResult(id="preflight", status=Status.PASS, message=message, details=details)
     warning = (
         f"pre-flight items missing: {', '.join(missing)}; the rollback plan is incomplete "
         "(--require-preflight makes this a configuration error)"
     )
     return CheckResult(
-        "preflight",
-        Status.WARN,
-        f"{len(given)} of {len(PREFLIGHT_ITEMS)} pre-flight items on record{source}",
+        id="preflight",
+        status=Status.WARN,
+        message=f"{len(given)} of {len(PREFLIGHT_ITEMS)} pre-flight items on record{source}",
         details=details,
         warnings=(warning,),
         warning_class=FailureClass.CONFIG,

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gate.checks import RunContext, elapsed_ms
-from gate.checks.answer import exchange_details
+from gate.checks.answer import exchange_result
 from gate.checks.exchange import Exchange, exchange
 from gate.checks.results import CheckResult, Status, Tokens
 from gate.core.failures import FailureClass
@@ -112,41 +112,44 @@ def judge_tool_calls(
     }
     calls = _message(payload).get("tool_calls") or []
     if not calls:
-        if forced is not None:
-            what = "a tool call" if forced == "required" else f"a call of {forced}"
-            return FailureClass.CONTRACT, (
-                f"tool_choice forces {what}, but the answer is plain text: the gateway or the model dropped "
-                "tools or tool_choice"
-            )
-        return None, "the model answered in text (tool_choice lets it)"
+        if forced is None:
+            return None, "the model answered in text (tool_choice lets it)"
+        what = "a tool call" if forced == "required" else f"a call of {forced}"
+        return FailureClass.CONTRACT, (
+            f"tool_choice forces {what}, but the answer is plain text: the gateway or the model dropped "
+            "tools or tool_choice"
+        )
     names = []
     for number, call in enumerate(calls, start=1):
-        function = call.get("function") if isinstance(call, Mapping) else None
-        name = str((function or {}).get("name"))
-        names.append(name)
-        if name not in declared:
-            return (
-                FailureClass.CONTRACT,
-                f"tool call {number} names '{one_line(name, 64)}', which the request did not declare",
-            )
-        arguments = (function or {}).get("arguments")
-        try:
-            parsed = json.loads(arguments) if isinstance(arguments, str) else None
-        except ValueError:
-            parsed = None
-        if parsed is None and arguments != "null":
-            return FailureClass.CONTRACT, (
-                f"the arguments of tool call {number} ({name}) are not JSON: '{one_line(str(arguments), 80)}'"
-            )
-        problems = _errors(declared[name], parsed) if declared[name] else []
-        if problems:
-            return FailureClass.CONTRACT, (
-                f"the arguments of tool call {number} ({name}) break its parameters schema: "
-                + "; ".join(problems)
-            )
+        function = (call.get("function") if isinstance(call, Mapping) else None) or {}
+        names.append(str(function.get("name")))
+        problem = _call_problem(number, function, declared)
+        if problem is not None:
+            return FailureClass.CONTRACT, problem
     if forced not in (None, "required") and forced not in names:
         return FailureClass.CONTRACT, f"tool_choice forces {forced}, but the answer calls {', '.join(names)}"
     return None, f"{len(calls)} tool call(s) ({', '.join(names)}), each declared, arguments valid"
+
+
+def _call_problem(number: int, function: Mapping[str, Any], declared: Mapping[str, Any]) -> str | None:
+    """What is wrong with one tool call: an undeclared name, arguments that are not JSON or break the
+    tool's parameters schema; None when nothing is."""
+    name = str(function.get("name"))
+    if name not in declared:
+        return f"tool call {number} names '{one_line(name, 64)}', which the request did not declare"
+    arguments = function.get("arguments")
+    try:
+        parsed = json.loads(arguments) if isinstance(arguments, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None and arguments != "null":
+        return f"the arguments of tool call {number} ({name}) are not JSON: '{one_line(str(arguments), 80)}'"
+    problems = _errors(declared[name], parsed) if declared[name] else []
+    if problems:
+        return f"the arguments of tool call {number} ({name}) break its parameters schema: " + "; ".join(
+            problems
+        )
+    return None
 
 
 def _probe(ctx: RunContext, extra: Mapping[str, Any], label: str) -> Exchange:
@@ -162,12 +165,13 @@ def _result(
     check_id: str, started: float, ex: Exchange | None, verdict: tuple[FailureClass | None, str]
 ) -> CheckResult:
     failure, message = verdict
-    details = exchange_details(ex) if ex is not None else {}
-    tokens = Tokens.of(ex.usage) if ex is not None else None
-    ids = ex.request_ids if ex is not None else ()
-    status = Status.FAIL if failure else Status.PASS
+    status = Status.FAIL if failure is not None else Status.PASS
+    if ex is not None:  # the check's own probe
+        return exchange_result(
+            check_id, status, message, ex, duration_ms=elapsed_ms(started), failure_class=failure
+        )
     return CheckResult(
-        check_id, status, message, elapsed_ms(started), failure, details, request_ids=ids, tokens=tokens
+        id=check_id, status=status, message=message, duration_ms=elapsed_ms(started), failure_class=failure
     )
 
 

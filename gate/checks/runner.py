@@ -14,6 +14,7 @@ from gate.checks.completion import check_completion, check_output
 from gate.checks.network import check_dns, check_tls
 from gate.checks.results import CheckResult, Status, internal_failure, passed, skipped
 from gate.checks.samples import check_samples
+from gate.config.resolve import GateConfig
 from gate.core.failures import ExitCode, FailureClass
 
 CheckFn = Callable[[RunContext], CheckResult]
@@ -42,8 +43,7 @@ def config_result(ctx: RunContext) -> CheckResult:
 
 
 def plan(ctx: RunContext) -> list[PlannedCheck]:
-    """The ordered checks this config asks for (DESIGN order); opt-in checks only when asked."""
-    config = ctx.config
+    """The ordered checks this config asks for (docs/design.md, "Checks"); opt-in ones only when asked."""
     checks = [PlannedCheck("config", config_result)]
     if ctx.preflight is not None and ctx.preflight.wanted:
         from gate.checks.preflight import check_preflight
@@ -56,6 +56,16 @@ def plan(ctx: RunContext) -> list[PlannedCheck]:
         PlannedCheck("output", check_output),
         PlannedCheck("samples", check_samples),
     ]
+    return checks + _answer_checks(ctx.config) + _opt_in_checks(ctx.config)
+
+
+# Opt-in checks are imported only when asked for (about 5 ms of imports a default run does not need).
+
+
+def _answer_checks(config: GateConfig) -> list[PlannedCheck]:
+    """What the request file implies of the answer (or the options ask for): structured output, tool calls,
+    SDK parity, the usage chunk."""
+    checks = []
     template = config.template
     if config.check_structured_output or (template is not None and template.response_format is not None):
         from gate.checks.request_file import check_structured_output
@@ -73,7 +83,12 @@ def plan(ctx: RunContext) -> list[PlannedCheck]:
         from gate.checks.request_file import check_usage_chunk
 
         checks.append(PlannedCheck("usage-chunk", check_usage_chunk))
-    # Opt-in checks are imported only when asked for (about 5 ms of imports a default run does not need).
+    return checks
+
+
+def _opt_in_checks(config: GateConfig) -> list[PlannedCheck]:
+    """The stream, the model list, the negative tests and the baseline comparison, when asked for."""
+    checks = []
     if config.stream:
         from gate.checks.stream import check_stream
 
@@ -116,14 +131,6 @@ def _run_guarded(check: PlannedCheck, ctx: RunContext) -> CheckResult:
         return internal_failure(check.id, traceback.format_exc(limit=30))
 
 
-def _with_request_id(result: CheckResult) -> CheckResult:
-    """A check that reports one request id in its details hands it on in `request_ids` too."""
-    rid = result.details.get("request_id") if result.details else None
-    if not rid or rid in result.request_ids:
-        return result
-    return replace(result, request_ids=(*result.request_ids, str(rid)))
-
-
 @dataclass(eq=False)
 class Progress:
     """How far one target's run got: what was planned and what has ended, read when a run is interrupted
@@ -138,9 +145,9 @@ class Progress:
         done = list(self.results)
         rest = self.planned[len(done) :] or ([] if done else ["config"])
         stopped = CheckResult(
-            rest[0] if rest else "interrupted",
-            Status.FAIL,
-            f"interrupted by {signal_name} before the run finished: no verdict on the integration",
+            id=rest[0] if rest else "interrupted",
+            status=Status.FAIL,
+            message=f"interrupted by {signal_name} before the run finished: no verdict on the integration",
             failure_class=FailureClass.INTERRUPTED,
             exit_code=code,
         )
@@ -170,7 +177,6 @@ def run_checks(
                 result = replace(result, duration_ms=round((time.monotonic() - started) * 1000, 1))
             if ctx.config.fail_on_warn:
                 result = promote_warning(result)
-            result = _with_request_id(result)
             if result.status is Status.FAIL:
                 blocker = result
         results.append(result)

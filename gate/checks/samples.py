@@ -12,7 +12,8 @@ from dataclasses import replace
 from gate.checks import RunContext, elapsed_ms
 from gate.checks.answer import assert_output, retry_warning
 from gate.checks.exchange import Exchange, exchange
-from gate.checks.results import CheckResult, Latency, Status, Tokens
+from gate.checks.results import CheckResult, Latency, SampleStats, Status, Tokens
+from gate.config.resolve import GateConfig
 from gate.core.failures import FailureClass
 
 # --samples 10 (the first alone, then 9 at once) takes two latency rounds, not three.
@@ -29,7 +30,12 @@ def percentile(values: Sequence[float], pct: float) -> float:
 def latency_summary(values: Sequence[float]) -> Latency | None:
     if not values:
         return None
-    return Latency(round(percentile(values, 50), 1), round(percentile(values, 95), 1), round(max(values), 1))
+    return Latency(
+        p50=round(percentile(values, 50), 1), p95=round(percentile(values, 95), 1), max=round(max(values), 1)
+    )
+
+
+Warning = tuple[FailureClass, str]  # a warning and the class it fails with under --fail-on-warn
 
 
 def check_samples(ctx: RunContext) -> CheckResult:
@@ -37,101 +43,132 @@ def check_samples(ctx: RunContext) -> CheckResult:
     first = ctx.state.first_exchange
     assert first is not None, "samples runs only after completion passed"
     started = time.monotonic()
-    extra = config.samples - 1
-    seeds = [ctx.rng.random() for _ in range(extra)]
-    others: list[Exchange] = []
+    others = _send_others(ctx)
+    exchanges = [first, *others]
+    failures = _failures(config, exchanges)
+    stats = SampleStats(
+        samples=len(exchanges),
+        succeeded=len(exchanges) - len(failures),
+        min_success_rate=config.min_success_rate,
+    )
+    summary = _latency(exchanges)
+    status, message, failure, warnings = _judge(
+        config, stats, failures, summary, retry_warning("samples", others)
+    )
+    details = {  # display: `retries` counts the first sample's too, `attempts` leaves them to completion
+        "samples": stats.samples,
+        "succeeded": stats.succeeded,
+        "success_rate": round(stats.success_rate, 4),
+        "min_success_rate": stats.min_success_rate,
+        "latency_ms": summary.as_dict() if summary else None,
+        "retries": sum(ex.retried for ex in exchanges),
+        "attempts": sum(len(ex.attempts) for ex in others),
+    }
+    return CheckResult(
+        id="samples",
+        status=status,
+        message=message,
+        duration_ms=elapsed_ms(started),
+        failure_class=failure,
+        warnings=tuple(text for _, text in warnings),
+        warning_class=warnings[0][0] if warnings else None,
+        latency=summary,
+        request_ids=tuple(dict.fromkeys(rid for ex in exchanges for rid in ex.request_ids)),
+        tokens=sum((Tokens.of(ex.usage) for ex in others), Tokens()),  # the first is the completion's
+        attempts=tuple(attempt for ex in others for attempt in ex.attempts),  # the first's: completion's
+        facts=stats,
+        details=details,
+    )
+
+
+def _send_others(ctx: RunContext) -> list[Exchange]:
+    """Samples 2..N, concurrently on the session's keep-alive pool, each with its own seeded jitter."""
+    config = ctx.config
+    seeds = [ctx.rng.random() for _ in range(config.samples - 1)]
+    if not seeds:
+        return []
 
     def sample(item: tuple[int, float]) -> Exchange:
         number, seed = item
-        rng = random.Random(seed)
-        shape = ctx.state.request_shape
         template = config.template
         return exchange(
             config,
             ctx.session,
             body=template.body if template else None,
-            shape=shape,
-            rng=rng,
+            shape=ctx.state.request_shape,
+            rng=random.Random(seed),
             sleep=ctx.sleep,
             progress=ctx.progress,
             label=f"sample {number}",
         )
 
-    if extra:
-        with ThreadPoolExecutor(max_workers=min(extra, MAX_WORKERS), thread_name_prefix="sample") as pool:
-            others = list(pool.map(sample, enumerate(seeds, start=2)))
-    exchanges = [first, *others]
-    ok = [ex for ex in exchanges if ex.ok]
-    summary = latency_summary([ex.latency_ms for ex in ok if ex.latency_ms is not None])
-    with_retries = latency_summary([ex.total_ms for ex in ok if ex.total_ms is not None])
-    if summary is not None and with_retries is not None and any(ex.retried for ex in ok):
-        summary = replace(summary, with_retries=with_retries)
-    request_ids = tuple(dict.fromkeys(rid for ex in exchanges for rid in ex.request_ids))
-    tokens = sum((Tokens.of(ex.usage) for ex in others), Tokens())  # the first is the completion check's
-    failures: list[tuple[FailureClass, str]] = []
+    with ThreadPoolExecutor(max_workers=min(len(seeds), MAX_WORKERS), thread_name_prefix="sample") as pool:
+        return list(pool.map(sample, enumerate(seeds, start=2)))
+
+
+def _failures(config: GateConfig, exchanges: Sequence[Exchange]) -> list[Warning]:
+    """(class, message) of each sample that failed or whose answer does not meet the condition."""
+    failures: list[Warning] = []
     for number, ex in enumerate(exchanges, start=1):
         failure, message = (ex.failure, ex.message) if not ex.ok else assert_output(config, ex)
         if failure is not None:
             failures.append((failure, f"sample {number}: {message}"))
-    succeeded = len(exchanges) - len(failures)
-    rate = succeeded / len(exchanges)
-    details = {
-        "samples": len(exchanges),
-        "succeeded": succeeded,
-        "success_rate": round(rate, 4),
-        "min_success_rate": config.min_success_rate,
-        "latency_ms": summary.as_dict() if summary else None,
-        "retries": sum(ex.retried for ex in exchanges),
-        "attempts": sum(len(ex.attempts) for ex in others),  # the first sample's are the completion check's
-    }
-    counts = f"{succeeded}/{len(exchanges)} succeeded"
-    timing = summary.text() if summary else "no latency"
-    warnings: list[str] = []
-    warning_class: FailureClass | None = None
-    flaky = retry_warning("samples", exchanges[1:])
-    if flaky is not None:
-        warning_class, text = flaky
-        warnings.append(text)
+    return failures
 
-    def result(
-        status: Status, message: str, failure: FailureClass | None = None, cls: FailureClass | None = None
-    ) -> CheckResult:
-        return CheckResult(
-            "samples",
-            status,
-            message,
-            elapsed_ms(started),
-            failure,
-            details,
-            tuple(warnings),
-            cls or warning_class,
-            latency=summary,
-            request_ids=request_ids,
-            tokens=tokens,
-        )
 
-    if failures and rate < config.min_success_rate:
+def _latency(exchanges: Sequence[Exchange]) -> Latency | None:
+    """The successful samples' latency; with the figures including retries and waits when some retried."""
+    ok = [ex for ex in exchanges if ex.ok]
+    summary = latency_summary([ex.latency_ms for ex in ok if ex.latency_ms is not None])
+    with_retries = latency_summary([ex.total_ms for ex in ok if ex.total_ms is not None])
+    if summary is not None and with_retries is not None and any(ex.retried for ex in ok):
+        return replace(summary, with_retries=with_retries)
+    return summary
+
+
+def _judge(
+    config: GateConfig,
+    stats: SampleStats,
+    failures: list[Warning],
+    summary: Latency | None,
+    flaky: Warning | None,
+) -> tuple[Status, str, FailureClass | None, list[Warning]]:
+    """(status, message, failure class, warnings): too few successes fail, then a p95 over the budget; failed
+    samples the success rate accepts, retries and a p95 over the warning level are warnings, in that order
+    (the first one's class is the check's warning class)."""
+    counts = f"{stats.succeeded}/{stats.samples} succeeded"
+    warnings = [flaky] if flaky is not None else []
+    if failures and stats.success_rate < config.min_success_rate:
         failure, message = failures[0]
         threshold = (
             f" (under --min-success-rate {config.min_success_rate:g})" if config.min_success_rate < 1 else ""
         )
-        return result(Status.FAIL, f"{counts}{threshold}; {message}", failure)
+        return Status.FAIL, f"{counts}{threshold}; {message}", failure, warnings
     if failures:
-        warnings.insert(
-            0,
-            f"{len(failures)} of {len(exchanges)} samples failed, accepted by --min-success-rate "
-            f"{config.min_success_rate:g}; first: {failures[0][1]}",
+        accepted = (
+            f"{len(failures)} of {stats.samples} samples failed, accepted by --min-success-rate "
+            f"{config.min_success_rate:g}; first: {failures[0][1]}"
         )
-        warning_class = failures[0][0]
-    if config.max_latency_ms is not None and summary and summary.p95 > config.max_latency_ms:
-        return result(
-            Status.FAIL,
-            f"p95 latency {summary.p95:.0f} ms is over --max-latency-ms {config.max_latency_ms:g} ({timing})",
-            FailureClass.LATENCY,
+        warnings.insert(0, (failures[0][0], accepted))
+    slow = _slow(config, summary)
+    if slow is not None and slow[0]:
+        return Status.FAIL, slow[1], FailureClass.LATENCY, warnings
+    if slow is not None:
+        warnings.append((FailureClass.LATENCY, slow[1]))
+    timing = summary.text() if summary else "no latency"
+    return Status.WARN if warnings else Status.PASS, f"{counts}; {timing}", None, warnings
+
+
+def _slow(config: GateConfig, summary: Latency | None) -> tuple[bool, str] | None:
+    """(fails, text) when p95 is over --max-latency-ms (the check fails) or --warn-latency-ms (a warning)."""
+    if summary is None:
+        return None
+    p95 = summary.p95
+    if config.max_latency_ms is not None and p95 > config.max_latency_ms:
+        return (
+            True,
+            f"p95 latency {p95:.0f} ms is over --max-latency-ms {config.max_latency_ms:g} ({summary.text()})",
         )
-    if config.warn_latency_ms is not None and summary and summary.p95 > config.warn_latency_ms:
-        warnings.append(
-            f"p95 latency {summary.p95:.0f} ms is over --warn-latency-ms {config.warn_latency_ms:g}"
-        )
-        warning_class = warning_class or FailureClass.LATENCY
-    return result(Status.WARN if warnings else Status.PASS, f"{counts}; {timing}")
+    if config.warn_latency_ms is not None and p95 > config.warn_latency_ms:
+        return False, f"p95 latency {p95:.0f} ms is over --warn-latency-ms {config.warn_latency_ms:g}"
+    return None

@@ -79,7 +79,14 @@ def check_sdk_parity(ctx: RunContext) -> CheckResult:
         sdk_payload = answer.model_dump(mode="json")
     except Exception as exc:  # the SDK's own errors, and anything its parse raises
         failure, message = _sdk_failure(exc)
-        return CheckResult("sdk-parity", Status.FAIL, message, elapsed_ms(started), failure, details)
+        return CheckResult(
+            id="sdk-parity",
+            status=Status.FAIL,
+            message=message,
+            duration_ms=elapsed_ms(started),
+            failure_class=failure,
+            details=details,
+        )
     finally:
         client.close()
     raw_choice = (raw.payload.get("choices") or [{}])[0]
@@ -88,17 +95,18 @@ def check_sdk_parity(ctx: RunContext) -> CheckResult:
     sdk_shape = shape_of(sdk_choice.get("message") or {}, sdk_choice.get("finish_reason"))
     details.update(raw_shape=raw_shape, sdk_shape=sdk_shape)
     tokens = Tokens.of(sdk_payload.get("usage"))
+    failure: FailureClass | None = None
+    message = f"openai {openai.__version__} parses the same answer as the raw call"
     if raw_shape != sdk_shape:
         differs = ", ".join(k for k in raw_shape if raw_shape[k] != sdk_shape[k])
+        failure = FailureClass.CONTRACT
         message = f"the raw call and openai {openai.__version__} parsed different answers ({differs})"
-        return CheckResult(
-            "sdk-parity",
-            Status.FAIL,
-            message,
-            elapsed_ms(started),
-            FailureClass.CONTRACT,
-            details,
-            tokens=tokens,
-        )
-    message = f"openai {openai.__version__} parses the same answer as the raw call"
-    return CheckResult("sdk-parity", Status.PASS, message, elapsed_ms(started), None, details, tokens=tokens)
+    return CheckResult(
+        id="sdk-parity",
+        status=Status.FAIL if failure is not None else Status.PASS,
+        message=message,
+        duration_ms=elapsed_ms(started),
+        failure_class=failure,
+        tokens=tokens,
+        details=details,
+    )

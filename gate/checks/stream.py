@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from typing import Any
 
 from gate.checks import RunContext, elapsed_ms
 from gate.checks.answer import assert_text
-from gate.checks.results import CheckResult, Status, Tokens
+from gate.checks.results import CheckResult, Status, StreamFacts, Tokens
 from gate.core.failures import FailureClass
 from gate.core.jsonbody import try_parse
 from gate.core.text import one_line
 from gate.diagnosis.classify import classify_status
 from gate.diagnosis.stream_reader import StreamCollector
-from gate.http.client import TransportError
+from gate.http.client import HttpResponse, TransportError
 from gate.http.endpoint import call, completion_body
 from gate.http.headers import request_ids
 from gate.http.model_families import shape_for
@@ -36,81 +37,102 @@ def check_stream(ctx: RunContext) -> CheckResult:
         )
     except TransportError as error:
         stalled = " (the stream stalled)" if collector.first_byte_ms is not None else ""
-        return CheckResult(
-            "stream",
-            Status.FAIL,
-            f"{error.message}{stalled}",
-            elapsed_ms(started),
-            error.failure_class,
-            _details(collector, None),
-        )
+        return _result(started, collector, Status.FAIL, f"{error.message}{stalled}", error.failure_class)
     rid = request_ids(response.headers).primary
     failure = classify_status(response, try_parse(response.body))  # the body is empty unless not a stream
     if failure is not None:
-        return CheckResult(
-            "stream",
+        rid = failure.request_ids.primary or rid
+        return _result(
+            started,
+            collector,
             Status.FAIL,
             failure.message,
-            elapsed_ms(started),
             failure.failure_class,
-            {**_details(collector, failure.request_ids.primary or rid), "http_status": response.status},
+            response=response,
+            rid=rid,
             hint=failure.hint,
         )
-    details = {
-        **_details(collector, rid),
-        "http_status": response.status,
-        "ttfb_ms": round(response.ttfb_ms, 1),
-    }
+    seen = partial(_result, started, collector, response=response, rid=rid, ttfb=True)
     content_type = response.headers.get("content-type", "none")
     if "text/event-stream" not in content_type.lower():
-        return CheckResult(
-            "stream",
-            Status.FAIL,
-            f"stream: true was answered with content-type {one_line(content_type, 60)}, "
-            "not text/event-stream",
-            elapsed_ms(started),
-            FailureClass.PROTOCOL,
-            details,
+        message = (
+            f"stream: true was answered with content-type {one_line(content_type, 60)}, not text/event-stream"
         )
+        return seen(Status.FAIL, message, FailureClass.PROTOCOL)
     if collector.problem is not None:
         failure_class, message = collector.problem
-        return CheckResult("stream", Status.FAIL, message, elapsed_ms(started), failure_class, details)
+        return seen(Status.FAIL, message, failure_class)
     if not collector.done:
-        return CheckResult(
-            "stream",
-            Status.FAIL,
-            f"the stream ended after {collector.chunks} chunk(s) without data: [DONE]",
-            elapsed_ms(started),
-            FailureClass.PROTOCOL,
-            details,
-        )
+        message = f"the stream ended after {collector.chunks} chunk(s) without data: [DONE]"
+        return seen(Status.FAIL, message, FailureClass.PROTOCOL)
     text = "".join(collector.parts)
     failure_class, message = assert_text(
         config, text, collector.finish_reason, collector.usage, shape.max_tokens
     )
     if failure_class is not None:
-        return CheckResult(
-            "stream", Status.FAIL, f"streamed text: {message}", elapsed_ms(started), failure_class, details
-        )
+        return seen(Status.FAIL, f"streamed text: {message}", failure_class)
     ttft = f", first token {collector.first_token_ms:.0f} ms" if collector.first_token_ms is not None else ""
     summary = f"{collector.chunks} chunks + [DONE], first byte {response.ttfb_ms:.0f} ms{ttft}; {message}"
+    return seen(Status.PASS, summary, None, tokens=Tokens.of(collector.usage))
+
+
+def _result(
+    started: float,
+    collector: StreamCollector,
+    status: Status,
+    message: str,
+    failure: FailureClass | None,
+    *,
+    response: HttpResponse | None = None,
+    rid: str | None = None,
+    hint: str | None = None,
+    ttfb: bool = False,
+    tokens: Tokens | None = None,
+) -> CheckResult:
+    """The stream check's result: the facts read so far, typed and (as the report's details) for display."""
+    facts = StreamFacts(
+        chunks=collector.chunks,
+        done=collector.done,
+        comments=collector.parser.comments,
+        first_byte_ms=_ms(collector.first_byte_ms),
+        first_token_ms=_ms(collector.first_token_ms),
+        finish_reason=collector.finish_reason,
+        usage=collector.usage,
+        model=collector.model,
+        shape=tuple(sorted(collector.chunk_shape)),
+        ttfb_ms=round(response.ttfb_ms, 1) if ttfb and response is not None else None,
+    )
+    status_code = response.status if response is not None else None
+    details: dict[str, Any] = {
+        "request_id": rid,
+        "chunks": facts.chunks,
+        "done": facts.done,
+        "comments": facts.comments,
+        "first_byte_ms": facts.first_byte_ms,
+        "first_token_ms": facts.first_token_ms,
+        "finish_reason": facts.finish_reason,
+        "usage": facts.usage,
+        "response_model": facts.model,
+        "chunk_shape": list(facts.shape),
+    }
+    if response is not None:
+        details["http_status"] = status_code
+    if facts.ttfb_ms is not None:
+        details["ttfb_ms"] = facts.ttfb_ms
     return CheckResult(
-        "stream", Status.PASS, summary, elapsed_ms(started), None, details, tokens=Tokens.of(collector.usage)
+        id="stream",
+        status=status,
+        message=message,
+        duration_ms=elapsed_ms(started),
+        failure_class=failure,
+        hint=hint,
+        request_ids=(rid,) if rid else (),
+        tokens=tokens,
+        http_status=status_code,
+        facts=facts,
+        details=details,
     )
 
 
-def _details(collector: StreamCollector, rid: str | None) -> dict[str, Any]:
-    return {
-        "request_id": rid,
-        "chunks": collector.chunks,
-        "done": collector.done,
-        "comments": collector.parser.comments,
-        "first_byte_ms": round(collector.first_byte_ms, 1) if collector.first_byte_ms is not None else None,
-        "first_token_ms": round(collector.first_token_ms, 1)
-        if collector.first_token_ms is not None
-        else None,
-        "finish_reason": collector.finish_reason,
-        "usage": collector.usage,
-        "response_model": collector.model,
-        "chunk_shape": sorted(collector.chunk_shape),
-    }
+def _ms(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None

@@ -2,14 +2,20 @@
 
 Each option resolves from its flag, then `INPUT_<NAME>` (GitHub's form: upper-cased, hyphens kept), then its
 `COMETAPI_*` / `GATE_*` variables, then the default. An empty string counts as unset.
+
+The table is in groups, in the order `run --help`, the README's options reference and action.yml show them.
+Each group has one scope: "target" options may differ per target of a targets file; "run" options hold one
+value for the whole run (reports, mode, decision record, pre-flight, monitoring), and a targets file cannot
+set them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Kind = Literal["str", "int", "float", "bool", "choice", "path"]
+Scope = Literal["run", "target"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,12 +30,8 @@ class OptionSpec:
     maximum: float | None = None
     secret: bool = False
     required: bool = False  # required for a real endpoint (sim:// supplies its own)
-    extra_help: str = field(default="", compare=False)
-
-    @property
-    def run_wide(self) -> bool:
-        """One value for the whole run (reports, mode, decision record), never set per target."""
-        return self.name in RUN_WIDE
+    group: str = ""  # set by _group: the heading it is listed under
+    scope: Scope = "target"  # set by _group
 
     @property
     def flag(self) -> str:
@@ -54,6 +56,10 @@ def _env(name: str, *, cometapi: bool = False) -> tuple[str, ...]:
     return (f"COMETAPI_{upper}", f"GATE_{upper}") if cometapi else (f"GATE_{upper}",)
 
 
+def _group(title: str, scope: Scope, *specs: OptionSpec) -> tuple[OptionSpec, ...]:
+    return tuple(replace(spec, group=title, scope=scope) for spec in specs)
+
+
 @dataclass(frozen=True)
 class PreflightItem:
     key: str  # the option name and the file key
@@ -75,434 +81,457 @@ PREFLIGHT_ITEMS: tuple[PreflightItem, ...] = (
     PreflightItem("escalation-path", "escalation path"),
 )
 PREFLIGHT_KEYS = frozenset(item.key for item in PREFLIGHT_ITEMS)
-
-
-# Options that belong to the run, not to one target: a targets file cannot set them.
-RUN_WIDE = frozenset(
-    {
-        "targets",
-        "json",
-        "junit",
-        "summary",
-        "mode",
-        "phase",
-        "change-id",
-        "deployment-version",
-        "config-version",
-        "rollback-on",
-        "reviewer",
-        "docs-checked",
-        "endpoint-reference-checked",
-        "secret-version",
-        "notes",
-        "preflight",
-        "require-preflight",
-        "log-format",
-        "metrics-file",
-        "pushgateway",
-        *PREFLIGHT_KEYS,
-    }
-)
 DEFAULT_BASE_URL = "https://api.cometapi.com"
 DEFAULT_SYSTEM_PROMPT = "Reply with exactly the word: pong"
 
 OPTIONS: tuple[OptionSpec, ...] = (
-    OptionSpec(
-        "base-url",
-        "str",
-        DEFAULT_BASE_URL,
-        "API base URL, with or without a trailing /v1; sim://<scenario> runs the built-in simulator.",
-        env=_env("base-url", cometapi=True),
+    *_group(
+        "Endpoint and key",
+        "target",
+        OptionSpec(
+            "base-url",
+            "str",
+            DEFAULT_BASE_URL,
+            "API base URL, with or without a trailing /v1; sim://<scenario> runs the built-in simulator.",
+            env=_env("base-url", cometapi=True),
+        ),
+        OptionSpec(
+            "api-key",
+            "str",
+            None,
+            "API key, sent as 'Authorization: Bearer <key>'. Never printed.",
+            env=_env("api-key", cometapi=True),
+            secret=True,
+            required=True,
+        ),
+        OptionSpec(
+            "model", "str", None, "Model id to request.", env=_env("model", cometapi=True), required=True
+        ),
+        OptionSpec(
+            "environment",
+            "str",
+            None,
+            "Environment name for the reports (e.g. staging) [default: GitLab's $CI_ENVIRONMENT_NAME, else "
+            "'unspecified': a run is never labelled production unless someone says so].",
+            env=_env("environment", cometapi=True),
+        ),
+        OptionSpec(
+            "ca-bundle",
+            "path",
+            None,
+            "CA bundle to verify TLS with (TLS-inspecting proxies) [default: $REQUESTS_CA_BUNDLE, "
+            "$CURL_CA_BUNDLE or $SSL_CERT_FILE, else the certifi bundle].",
+            env=_env("ca-bundle"),
+        ),
+        OptionSpec(
+            "allow-insecure-http",
+            "bool",
+            False,
+            "Allow http:// to a host that is not loopback.",
+            env=_env("allow-insecure-http"),
+        ),
     ),
-    OptionSpec(
-        "api-key",
-        "str",
-        None,
-        "API key, sent as 'Authorization: Bearer <key>'. Never printed.",
-        env=_env("api-key", cometapi=True),
-        secret=True,
-        required=True,
+    *_group(
+        "Several targets",
+        "run",
+        OptionSpec(
+            "targets",
+            "path",
+            None,
+            "TOML file listing several targets to gate concurrently (see README, Several targets).",
+            env=_env("targets"),
+        ),
     ),
-    OptionSpec("model", "str", None, "Model id to request.", env=_env("model", cometapi=True), required=True),
-    OptionSpec(
-        "environment",
-        "str",
-        None,
-        "Environment name for the reports (e.g. staging) [default: GitLab's $CI_ENVIRONMENT_NAME, else "
-        "'unspecified': a run is never labelled production unless someone says so].",
-        env=_env("environment", cometapi=True),
+    *_group(
+        "Request",
+        "target",
+        OptionSpec(
+            "system-prompt",
+            "str",
+            DEFAULT_SYSTEM_PROMPT,
+            "System message of the smoke request.",
+            env=_env("system-prompt"),
+        ),
+        OptionSpec("prompt", "str", "ping", "User message of the smoke request.", env=_env("prompt")),
+        OptionSpec(
+            "expect", "str", "pong", "Test condition the assistant text must meet.", env=_env("expect")
+        ),
+        OptionSpec(
+            "expect-mode",
+            "choice",
+            "contains",
+            "How --expect is matched (case-insensitive, trimmed; regex is searched).",
+            env=_env("expect-mode"),
+            choices=("contains", "equals", "regex"),
+        ),
+        OptionSpec(
+            "max-tokens",
+            "int",
+            None,
+            "Token limit of the smoke request [default: by model family: 16, or 256-1024 for reasoning "
+            "models, "
+            "whose reasoning shares the limit].",
+            env=_env("max-tokens"),
+            minimum=1,
+            maximum=100_000,
+        ),
+        OptionSpec(
+            "token-param",
+            "choice",
+            None,
+            "Name of the token-limit field [default: by model family: max_completion_tokens for GPT-5 and "
+            "o-series models, which reject max_tokens; max_tokens otherwise].",
+            env=_env("token-param"),
+            choices=("max_tokens", "max_completion_tokens"),
+        ),
+        OptionSpec(
+            "temperature",
+            "float",
+            None,
+            "Sampling temperature [default: 0 for a deterministic answer; not sent to reasoning models, "
+            "which "
+            "accept only their default].",
+            env=_env("temperature"),
+            minimum=0.0,
+            maximum=2.0,
+        ),
+        OptionSpec(
+            "request-file",
+            "path",
+            None,
+            "The application's own request body (JSON or YAML) to send instead of the gate's ping: "
+            "{{prompt}}, {{model}} and ${VAR} (for the names --request-vars lists) are filled in, nothing "
+            "else "
+            "is changed (README, Request file).",
+            env=_env("request-file"),
+        ),
+        OptionSpec(
+            "request-vars",
+            "str",
+            None,
+            "Environment variables the request file's ${VAR} may read, comma-separated (NAME[,NAME...]); any "
+            "other ${VAR} is a configuration error, and a name that looks like a credential is refused even "
+            "when listed (README, Request file).",
+            env=_env("request-vars"),
+        ),
     ),
-    OptionSpec(
-        "system-prompt",
-        "str",
-        DEFAULT_SYSTEM_PROMPT,
-        "System message of the smoke request.",
-        env=_env("system-prompt"),
+    *_group(
+        "Timeouts and retries",
+        "target",
+        OptionSpec(
+            "connect-timeout",
+            "float",
+            5.0,
+            "Seconds to open the TCP/TLS connection.",
+            env=_env("connect-timeout"),
+            minimum=0.1,
+            maximum=120.0,
+        ),
+        OptionSpec(
+            "timeout",
+            "float",
+            30.0,
+            "Hard deadline in seconds per request (headers and body together).",
+            env=_env("timeout"),
+            minimum=0.1,
+            maximum=600.0,
+        ),
+        OptionSpec(
+            "retries",
+            "int",
+            2,
+            "Retries after the first attempt, for transient failures only.",
+            env=_env("retries"),
+            minimum=0,
+            maximum=10,
+        ),
+        OptionSpec(
+            "retry-budget",
+            "float",
+            90.0,
+            "Total seconds one request may take across all its attempts and backoff waits.",
+            env=_env("retry-budget"),
+            minimum=0.1,
+            maximum=3600.0,
+        ),
+        OptionSpec(
+            "max-retry-after",
+            "float",
+            20.0,
+            "Cap in seconds on a server's Retry-After.",
+            env=_env("max-retry-after"),
+            minimum=0.0,
+            maximum=600.0,
+        ),
     ),
-    OptionSpec("prompt", "str", "ping", "User message of the smoke request.", env=_env("prompt")),
-    OptionSpec("expect", "str", "pong", "Test condition the assistant text must meet.", env=_env("expect")),
-    OptionSpec(
-        "expect-mode",
-        "choice",
-        "contains",
-        "How --expect is matched (case-insensitive, trimmed; regex is searched).",
-        env=_env("expect-mode"),
-        choices=("contains", "equals", "regex"),
+    *_group(
+        "Checks",
+        "target",
+        OptionSpec(
+            "samples",
+            "int",
+            3,
+            "Total positive requests: the first runs alone, the rest concurrently.",
+            env=_env("samples"),
+            minimum=1,
+            maximum=100,
+        ),
+        OptionSpec(
+            "min-success-rate",
+            "float",
+            1.0,
+            "Share of --samples that must succeed (e.g. 0.9 accepts 9 of 10; failed samples then warn).",
+            env=_env("min-success-rate"),
+            minimum=0.0,
+            maximum=1.0,
+        ),
+        OptionSpec(
+            "max-latency-ms",
+            "float",
+            None,
+            "Fail when p95 latency of the samples exceeds this.",
+            env=_env("max-latency-ms"),
+            minimum=1.0,
+            maximum=3_600_000.0,
+        ),
+        OptionSpec(
+            "warn-latency-ms",
+            "float",
+            None,
+            "Warn when p95 latency of the samples exceeds this.",
+            env=_env("warn-latency-ms"),
+            minimum=1.0,
+            maximum=3_600_000.0,
+        ),
+        OptionSpec(
+            "max-response-bytes",
+            "int",
+            1_048_576,
+            "Largest response body accepted (bytes).",
+            env=_env("max-response-bytes"),
+            minimum=1024,
+            maximum=256 * 1_048_576,
+        ),
+        OptionSpec(
+            "cert-warn-days",
+            "int",
+            14,
+            "Warn when the TLS certificate expires within this many days.",
+            env=_env("cert-warn-days"),
+            minimum=0,
+            maximum=3650,
+        ),
+        OptionSpec(
+            "stream",
+            "bool",
+            False,
+            "Also run the request with stream: true and check the SSE stream, its chunks and [DONE].",
+            env=_env("stream"),
+        ),
+        OptionSpec(
+            "check-models",
+            "bool",
+            False,
+            "Check that GET /v1/models lists the model.",
+            env=_env("check-models"),
+        ),
+        OptionSpec(
+            "negative",
+            "choice",
+            "none",
+            "Negative tests: an invalid key must be rejected as auth, an invalid model as request; never "
+            "retried.",
+            env=_env("negative"),
+            choices=("none", "invalid-key", "invalid-model", "all"),
+        ),
+        OptionSpec(
+            "check-structured-output",
+            "bool",
+            False,
+            "Also check that a tiny strict json_schema response_format is honoured.",
+            env=_env("check-structured-output"),
+        ),
+        OptionSpec(
+            "check-tools",
+            "bool",
+            False,
+            "Also check that a forced call of one tiny function comes back well formed.",
+            env=_env("check-tools"),
+        ),
+        OptionSpec(
+            "sdk-parity",
+            "bool",
+            False,
+            "Also send the body through the official openai SDK and compare the two answers' parse (needs "
+            "the "
+            "openai package: pip install 'cometapi-smoke-gate[sdk]').",
+            env=_env("sdk-parity"),
+        ),
+        OptionSpec(
+            "baseline",
+            "path",
+            None,
+            "JSON report of the last known-good run: report response-shape drift, latency regression and a "
+            "model change.",
+            env=_env("baseline"),
+        ),
+        OptionSpec(
+            "max-latency-regression",
+            "float",
+            2.0,
+            "Warn (or fail with --fail-on-drift) when p50 latency exceeds this multiple of the baseline's.",
+            env=_env("max-latency-regression"),
+            minimum=1.0,
+            maximum=1000.0,
+        ),
+        OptionSpec(
+            "fail-on-drift", "bool", False, "Turn baseline drift into failures.", env=_env("fail-on-drift")
+        ),
+        OptionSpec(
+            "fail-on-warn",
+            "bool",
+            False,
+            "Turn warnings into failures (strict pipelines).",
+            env=_env("fail-on-warn"),
+        ),
     ),
-    OptionSpec(
-        "max-tokens",
-        "int",
-        None,
-        "Token limit of the smoke request [default: by model family: 16, or 256-1024 for reasoning models, "
-        "whose reasoning shares the limit].",
-        env=_env("max-tokens"),
-        minimum=1,
-        maximum=100_000,
+    *_group(
+        "Reports and outputs",
+        "run",
+        OptionSpec("json", "path", None, "Write the JSON report to this path.", env=_env("json")),
+        OptionSpec("junit", "path", None, "Write a JUnit XML report to this path.", env=_env("junit")),
+        OptionSpec(
+            "summary",
+            "path",
+            None,
+            "Append the Markdown summary to this file [default: $GITHUB_STEP_SUMMARY when set].",
+            env=_env("summary"),
+        ),
+        OptionSpec(
+            "mode",
+            "choice",
+            "enforce",
+            "enforce: exit non-zero on failure; report: exit 0 after writing every report (a configuration "
+            "error still exits 2: nothing was sent, there is nothing to monitor).",
+            env=_env("mode"),
+            choices=("enforce", "report"),
+        ),
     ),
-    OptionSpec(
-        "token-param",
-        "choice",
-        None,
-        "Name of the token-limit field [default: by model family: max_completion_tokens for GPT-5 and "
-        "o-series models, which reject max_tokens; max_tokens otherwise].",
-        env=_env("token-param"),
-        choices=("max_tokens", "max_completion_tokens"),
+    *_group(
+        "Runbook and decision record",
+        "run",
+        OptionSpec(
+            "phase",
+            "choice",
+            None,
+            "Release phase for the decision record.",
+            env=_env("phase"),
+            choices=("pre-deploy", "canary", "post-deploy", "rollback"),
+        ),
+        OptionSpec(
+            "rollback-on",
+            "str",
+            "auth,request,endpoint,contract,leak",
+            "Failure classes that decide 'rollback' (not 'hold') in the canary and post-deploy phases: the "
+            "runbook's rollback triggers, comma-separated.",
+            env=_env("rollback-on"),
+        ),
+        OptionSpec(
+            "change-id", "str", None, "Change or ticket id for the decision record.", env=_env("change-id")
+        ),
+        OptionSpec(
+            "deployment-version",
+            "str",
+            None,
+            "Deployment version for the decision record [default: $GITHUB_SHA, $CI_COMMIT_SHA or "
+            "$GIT_COMMIT].",
+            env=_env("deployment-version"),
+        ),
+        OptionSpec(
+            "config-version",
+            "str",
+            None,
+            "Configuration version for the decision record.",
+            env=_env("config-version"),
+        ),
+        OptionSpec("reviewer", "str", None, "Reviewer, for the decision record.", env=_env("reviewer")),
+        OptionSpec(
+            "docs-checked",
+            "bool",
+            None,
+            "The integration docs were checked for this change (decision record).",
+            env=_env("docs-checked"),
+        ),
+        OptionSpec(
+            "endpoint-reference-checked",
+            "bool",
+            None,
+            "The API endpoint reference was checked for this change (decision record).",
+            env=_env("endpoint-reference-checked"),
+        ),
+        OptionSpec(
+            "secret-version",
+            "str",
+            None,
+            "Version or rotation id of the API key secret (never the key), for the decision record.",
+            env=_env("secret-version"),
+        ),
+        OptionSpec("notes", "str", None, "Free-text notes for the decision record.", env=_env("notes")),
     ),
-    OptionSpec(
-        "temperature",
-        "float",
-        None,
-        "Sampling temperature [default: 0 for a deterministic answer; not sent to reasoning models, which "
-        "accept only their default].",
-        env=_env("temperature"),
-        minimum=0.0,
-        maximum=2.0,
+    *_group(
+        "Pre-flight checklist",
+        "run",
+        OptionSpec(
+            "preflight",
+            "path",
+            None,
+            "Pre-flight checklist file (TOML or YAML) with the items below; an item's option wins over the "
+            "file.",
+            env=_env("preflight"),
+        ),
+        OptionSpec(
+            "require-preflight",
+            "bool",
+            False,
+            "A missing pre-flight item is a configuration error, before anything is sent (recommended for "
+            "production canary and post-deploy runs).",
+            env=_env("require-preflight"),
+        ),
+        *(
+            OptionSpec(item.key, "str", None, f"Pre-flight: {item.label}.", env=_env(item.key))
+            for item in PREFLIGHT_ITEMS
+        ),
     ),
-    OptionSpec(
-        "connect-timeout",
-        "float",
-        5.0,
-        "Seconds to open the TCP/TLS connection.",
-        env=_env("connect-timeout"),
-        minimum=0.1,
-        maximum=120.0,
-    ),
-    OptionSpec(
-        "timeout",
-        "float",
-        30.0,
-        "Hard deadline in seconds per request (headers and body together).",
-        env=_env("timeout"),
-        minimum=0.1,
-        maximum=600.0,
-    ),
-    OptionSpec(
-        "retries",
-        "int",
-        2,
-        "Retries after the first attempt, for transient failures only.",
-        env=_env("retries"),
-        minimum=0,
-        maximum=10,
-    ),
-    OptionSpec(
-        "retry-budget",
-        "float",
-        90.0,
-        "Total seconds one request may take across all its attempts and backoff waits.",
-        env=_env("retry-budget"),
-        minimum=0.1,
-        maximum=3600.0,
-    ),
-    OptionSpec(
-        "max-retry-after",
-        "float",
-        20.0,
-        "Cap in seconds on a server's Retry-After.",
-        env=_env("max-retry-after"),
-        minimum=0.0,
-        maximum=600.0,
-    ),
-    OptionSpec(
-        "samples",
-        "int",
-        3,
-        "Total positive requests: the first runs alone, the rest concurrently.",
-        env=_env("samples"),
-        minimum=1,
-        maximum=100,
-    ),
-    OptionSpec(
-        "max-latency-ms",
-        "float",
-        None,
-        "Fail when p95 latency of the samples exceeds this.",
-        env=_env("max-latency-ms"),
-        minimum=1.0,
-        maximum=3_600_000.0,
-    ),
-    OptionSpec(
-        "warn-latency-ms",
-        "float",
-        None,
-        "Warn when p95 latency of the samples exceeds this.",
-        env=_env("warn-latency-ms"),
-        minimum=1.0,
-        maximum=3_600_000.0,
-    ),
-    OptionSpec(
-        "negative",
-        "choice",
-        "none",
-        "Negative tests: an invalid key must be rejected as auth, an invalid model as request; never "
-        "retried.",
-        env=_env("negative"),
-        choices=("none", "invalid-key", "invalid-model", "all"),
-    ),
-    OptionSpec(
-        "stream",
-        "bool",
-        False,
-        "Also run the request with stream: true and check the SSE stream, its chunks and [DONE].",
-        env=_env("stream"),
-    ),
-    OptionSpec(
-        "check-models", "bool", False, "Check that GET /v1/models lists the model.", env=_env("check-models")
-    ),
-    OptionSpec(
-        "fail-on-warn",
-        "bool",
-        False,
-        "Turn warnings into failures (strict pipelines).",
-        env=_env("fail-on-warn"),
-    ),
-    OptionSpec(
-        "baseline",
-        "path",
-        None,
-        "JSON report of the last known-good run: report response-shape drift, latency regression and a "
-        "model change.",
-        env=_env("baseline"),
-    ),
-    OptionSpec(
-        "max-latency-regression",
-        "float",
-        2.0,
-        "Warn (or fail with --fail-on-drift) when p50 latency exceeds this multiple of the baseline's.",
-        env=_env("max-latency-regression"),
-        minimum=1.0,
-        maximum=1000.0,
-    ),
-    OptionSpec(
-        "fail-on-drift", "bool", False, "Turn baseline drift into failures.", env=_env("fail-on-drift")
-    ),
-    OptionSpec(
-        "phase",
-        "choice",
-        None,
-        "Release phase for the decision record.",
-        env=_env("phase"),
-        choices=("pre-deploy", "canary", "post-deploy", "rollback"),
-    ),
-    OptionSpec(
-        "config-version",
-        "str",
-        None,
-        "Configuration version for the decision record.",
-        env=_env("config-version"),
-    ),
-    OptionSpec(
-        "targets",
-        "path",
-        None,
-        "TOML file listing several targets to gate concurrently (see README, Several targets).",
-        env=_env("targets"),
-    ),
-    OptionSpec(
-        "max-response-bytes",
-        "int",
-        1_048_576,
-        "Largest response body accepted (bytes).",
-        env=_env("max-response-bytes"),
-        minimum=1024,
-        maximum=256 * 1_048_576,
-    ),
-    OptionSpec(
-        "cert-warn-days",
-        "int",
-        14,
-        "Warn when the TLS certificate expires within this many days.",
-        env=_env("cert-warn-days"),
-        minimum=0,
-        maximum=3650,
-    ),
-    OptionSpec(
-        "ca-bundle",
-        "path",
-        None,
-        "CA bundle to verify TLS with (TLS-inspecting proxies) [default: $REQUESTS_CA_BUNDLE, "
-        "$CURL_CA_BUNDLE or $SSL_CERT_FILE, else the certifi bundle].",
-        env=_env("ca-bundle"),
-    ),
-    OptionSpec(
-        "allow-insecure-http",
-        "bool",
-        False,
-        "Allow http:// to a host that is not loopback.",
-        env=_env("allow-insecure-http"),
-    ),
-    OptionSpec(
-        "change-id", "str", None, "Change or ticket id for the decision record.", env=_env("change-id")
-    ),
-    OptionSpec(
-        "deployment-version",
-        "str",
-        None,
-        "Deployment version for the decision record [default: $GITHUB_SHA, $CI_COMMIT_SHA or $GIT_COMMIT].",
-        env=_env("deployment-version"),
-    ),
-    OptionSpec("json", "path", None, "Write the JSON report to this path.", env=_env("json")),
-    OptionSpec("junit", "path", None, "Write a JUnit XML report to this path.", env=_env("junit")),
-    OptionSpec(
-        "summary",
-        "path",
-        None,
-        "Append the Markdown summary to this file [default: $GITHUB_STEP_SUMMARY when set].",
-        env=_env("summary"),
-    ),
-    OptionSpec(
-        "mode",
-        "choice",
-        "enforce",
-        "enforce: exit non-zero on failure; report: exit 0 after writing every report (a configuration "
-        "error still exits 2: nothing was sent, there is nothing to monitor).",
-        env=_env("mode"),
-        choices=("enforce", "report"),
-    ),
-    OptionSpec(
-        "rollback-on",
-        "str",
-        "auth,request,endpoint,contract,leak",
-        "Failure classes that decide 'rollback' (not 'hold') in the canary and post-deploy phases: the "
-        "runbook's rollback triggers, comma-separated.",
-        env=_env("rollback-on"),
-    ),
-    OptionSpec(
-        "min-success-rate",
-        "float",
-        1.0,
-        "Share of --samples that must succeed (e.g. 0.9 accepts 9 of 10; failed samples then warn).",
-        env=_env("min-success-rate"),
-        minimum=0.0,
-        maximum=1.0,
-    ),
-    OptionSpec(
-        "request-file",
-        "path",
-        None,
-        "The application's own request body (JSON or YAML) to send instead of the gate's ping: "
-        "{{prompt}}, {{model}} and ${VAR} (for the names --request-vars lists) are filled in, nothing else "
-        "is changed (README, Request file).",
-        env=_env("request-file"),
-    ),
-    OptionSpec(
-        "request-vars",
-        "str",
-        None,
-        "Environment variables the request file's ${VAR} may read, comma-separated (NAME[,NAME...]); any "
-        "other ${VAR} is a configuration error, and a name that looks like a credential is refused even "
-        "when listed (README, Request file).",
-        env=_env("request-vars"),
-    ),
-    OptionSpec(
-        "check-structured-output",
-        "bool",
-        False,
-        "Also check that a tiny strict json_schema response_format is honoured.",
-        env=_env("check-structured-output"),
-    ),
-    OptionSpec(
-        "check-tools",
-        "bool",
-        False,
-        "Also check that a forced call of one tiny function comes back well formed.",
-        env=_env("check-tools"),
-    ),
-    OptionSpec(
-        "log-format",
-        "choice",
-        "human",
-        "Console output: human lines, or json (one JSON object per event: run start, each attempt, each "
-        "check, the verdict; docs/monitoring.md).",
-        env=_env("log-format"),
-        choices=("human", "json"),
-    ),
-    OptionSpec(
-        "metrics-file",
-        "path",
-        None,
-        "Write the run's metrics in the Prometheus text format to this file (node_exporter textfile "
-        "collector).",
-        env=_env("metrics-file"),
-    ),
-    OptionSpec(
-        "pushgateway",
-        "str",
-        None,
-        "Push the run's metrics to this Prometheus Pushgateway URL; a pushgateway that is down or slow is a "
-        "warning, never a failure, and costs at most a few seconds.",
-        env=_env("pushgateway"),
-    ),
-    OptionSpec(
-        "sdk-parity",
-        "bool",
-        False,
-        "Also send the body through the official openai SDK and compare the two answers' parse (needs the "
-        "openai package: pip install 'cometapi-smoke-gate[sdk]').",
-        env=_env("sdk-parity"),
-    ),
-    OptionSpec("reviewer", "str", None, "Reviewer, for the decision record.", env=_env("reviewer")),
-    OptionSpec(
-        "docs-checked",
-        "bool",
-        None,
-        "The integration docs were checked for this change (decision record).",
-        env=_env("docs-checked"),
-    ),
-    OptionSpec(
-        "endpoint-reference-checked",
-        "bool",
-        None,
-        "The API endpoint reference was checked for this change (decision record).",
-        env=_env("endpoint-reference-checked"),
-    ),
-    OptionSpec(
-        "secret-version",
-        "str",
-        None,
-        "Version or rotation id of the API key secret (never the key), for the decision record.",
-        env=_env("secret-version"),
-    ),
-    OptionSpec("notes", "str", None, "Free-text notes for the decision record.", env=_env("notes")),
-    OptionSpec(
-        "preflight",
-        "path",
-        None,
-        "Pre-flight checklist file (TOML or YAML) with the items below; an item's option wins over the file.",
-        env=_env("preflight"),
-    ),
-    OptionSpec(
-        "require-preflight",
-        "bool",
-        False,
-        "A missing pre-flight item is a configuration error, before anything is sent (recommended for "
-        "production canary and post-deploy runs).",
-        env=_env("require-preflight"),
-    ),
-    *(
-        OptionSpec(item.key, "str", None, f"Pre-flight: {item.label}.", env=_env(item.key))
-        for item in PREFLIGHT_ITEMS
+    *_group(
+        "Monitoring",
+        "run",
+        OptionSpec(
+            "log-format",
+            "choice",
+            "human",
+            "Console output: human lines, or json (one JSON object per event: run start, each attempt, each "
+            "check, the verdict; docs/monitoring.md).",
+            env=_env("log-format"),
+            choices=("human", "json"),
+        ),
+        OptionSpec(
+            "metrics-file",
+            "path",
+            None,
+            "Write the run's metrics in the Prometheus text format to this file (node_exporter textfile "
+            "collector).",
+            env=_env("metrics-file"),
+        ),
+        OptionSpec(
+            "pushgateway",
+            "str",
+            None,
+            "Push the run's metrics to this Prometheus Pushgateway URL; a pushgateway that is down or slow "
+            "is a "
+            "warning, never a failure, and costs at most a few seconds.",
+            env=_env("pushgateway"),
+        ),
     ),
 )
-
+GROUPS: tuple[str, ...] = tuple(dict.fromkeys(spec.group for spec in OPTIONS))  # in table order
 OPTIONS_BY_NAME: dict[str, OptionSpec] = {spec.name: spec for spec in OPTIONS}

@@ -4,26 +4,31 @@ Precedence per option: flag > INPUT_<NAME> > COMETAPI_*/GATE_* > default (see `g
 result is a `RunConfig`: the run-wide settings (reports, mode, decision record) and a list of per-target
 configs; one target is a list of one. Every problem becomes one `ConfigError` naming the input, where its
 value came from, and the fix.
+
+A run whose configuration failed still reports (JSON, JUnit, summary, GitHub outputs, all class `config`,
+exit 2): `resolve(..., lenient=True)` gives the config it reports with. Whatever resolved is kept, a bad value
+falls back to its default and its source says so, and a report path that cannot be written is reported, not
+written.
 """
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from gate.config.baseline_file import BaselineError, load_baseline
+from gate.config import validators as check
 from gate.config.inputs import ConfigError, option_values
 from gate.config.options import OPTIONS, OPTIONS_BY_NAME
 from gate.config.settings import RunSettings, resolve_settings
-from gate.config.urls import is_loopback, normalize_base_url, shown_url
-from gate.config.validators import check_scenario, resolve_ca_bundle, validate_key
+from gate.config.urls import normalize_base_url, shown_url
 
 if TYPE_CHECKING:  # loaded only when a request file is used
     from gate.config.request_file import Template
+
+TARGET_OPTIONS = [spec for spec in OPTIONS if spec.scope == "target"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,6 @@ class GateConfig:
     baseline: Path | None
     max_latency_regression: float
     fail_on_drift: bool
-    request_file: Path | None
     request_vars: str | None  # as given; gate.config.request_vars parses and checks it
     check_structured_output: bool
     check_tools: bool
@@ -115,11 +119,21 @@ class RunConfig:
 
 
 def resolve(
-    flags: Mapping[str, object], env: Mapping[str, str], register: Callable[[str], None] = lambda _: None
+    flags: Mapping[str, object],
+    env: Mapping[str, str],
+    register: Callable[[str], None] = lambda _: None,
+    *,
+    lenient: bool = False,
 ) -> RunConfig:
     """The run's settings and every target's config, validated; raise ConfigError on the first problem.
 
-    `register` receives each secret as soon as it is known (before any message could print it)."""
+    `register` receives each secret as soon as it is known (before any message could print it). Lenient,
+    for the reports of a run whose configuration failed: never raises, nothing is read but the options, and
+    the one target is a placeholder (`_placeholder`)."""
+    if lenient:
+        return RunConfig(
+            resolve_settings(flags, env, lenient=True), (Target(None, _placeholder(flags, env)),)
+        )
     settings = resolve_settings(flags, env)
     if settings.targets is None:
         return RunConfig(settings, (Target(None, resolve_target(flags, env)),))
@@ -129,7 +143,7 @@ def resolve(
         tables = read_targets(settings.targets, env, register)
     except TargetsFileError as exc:
         raise ConfigError("targets", exc.problem, exc.fix) from None
-    shared = {dest: value for dest, value in flags.items() if not OPTIONS_BY_NAME[_name(dest)].run_wide}
+    shared = {dest: value for dest, value in flags.items() if OPTIONS_BY_NAME[_name(dest)].scope == "target"}
     targets = []
     for name, options in tables:
         try:
@@ -144,82 +158,34 @@ def _name(dest: str) -> str:
 
 
 def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateConfig:
-    """One target's options, validated as a whole."""
-    values, sources = option_values([s for s in OPTIONS if not s.run_wide], flags, env)
+    """One target's options, validated as a whole, in this order: the endpoint, the required options, the
+    key, the model, the test condition, then the files and packages the options name."""
+    values, sources = option_values(TARGET_OPTIONS, flags, env)
     base_url = str(values.pop("base_url"))
-    sim_scenario = None
-    if base_url.startswith("sim://"):
-        sim_scenario = base_url.removeprefix("sim://").strip("/") or "ok"
-        check_scenario(sim_scenario, sources["base_url"])
+    endpoint = check.resolve_endpoint(base_url, bool(values["allow_insecure_http"]), sources["base_url"])
+    if endpoint.sim_scenario is not None:  # the simulator supplies its own key and model
         from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
 
         values["api_key"] = values["api_key"] or DEFAULT_API_KEY
         values["model"] = values["model"] or DEFAULT_MODEL
-        root, host = "http://127.0.0.1/v1", "127.0.0.1"
-    else:
-        root, host = _api_root(base_url, bool(values["allow_insecure_http"]), sources["base_url"])
-    for spec in OPTIONS:
-        if spec.required and not values[spec.dest]:
-            raise ConfigError(
-                spec.name, "is required and not set", f"pass {spec.flag} or set {' / '.join(spec.env_vars)}"
-            )
-    validate_key(str(values["api_key"]), sources["api_key"])
-    if not str(values["model"]).strip():
-        raise ConfigError("model", "is empty", "name the model id to test", sources["model"])
-    if values["expect_mode"] == "regex":
-        try:
-            re.compile(str(values["expect"]))
-        except re.error as exc:
-            raise ConfigError(
-                "expect",
-                f"is not a valid regular expression ({exc})",
-                "fix the pattern or use --expect-mode contains",
-                sources["expect"],
-            ) from None
-    if not str(values["environment"] or "").strip():
-        values["environment"], sources["environment"] = default_environment(env)
-    resolve_ca_bundle(values, sources, env)
-    baseline_report = None
-    if values["baseline"] is not None:
-        try:
-            baseline_report = load_baseline(values["baseline"])
-        except BaselineError as exc:
-            raise ConfigError(
-                "baseline", str(exc), "pass the JSON report (--json) of a passing run", sources["baseline"]
-            ) from None
-    if values["sdk_parity"]:
-        try:
-            import openai  # noqa: F401 - only whether it is there
-        except ImportError:
-            raise ConfigError(
-                "sdk-parity",
-                "needs the official openai package, which is not installed",
-                "pip install 'cometapi-smoke-gate[sdk]' (or drop --sdk-parity)",
-                sources["sdk_parity"],
-            ) from None
-    request_vars: tuple[str, ...] = ()
-    if values["request_vars"] is not None:  # checked even without a request file: a bad list is a mistake
-        from gate.config.request_vars import parse_request_vars
-
-        request_vars = parse_request_vars(str(values["request_vars"]), sources["request_vars"])
-    template = None
-    if values["request_file"] is not None:
-        from gate.config.request_file import load_template
-
-        template = load_template(
-            values["request_file"],
-            prompt=str(values["prompt"]),
-            model=str(values["model"]),
-            env=env,
-            secrets=[str(values["api_key"])],
-            source=sources["request_file"],
-            request_vars=request_vars,
-        )
+    check.check_required(TARGET_OPTIONS, values)
+    check.validate_key(str(values["api_key"]), sources["api_key"])
+    check.check_model(str(values["model"]), sources["model"])
+    check.check_expect(str(values["expect"]), str(values["expect_mode"]), sources["expect"])
+    values["environment"], sources["environment"] = check.resolve_environment(
+        values["environment"], sources["environment"], env
+    )
+    values["ca_bundle"], sources["ca_bundle"] = check.resolve_ca_bundle(
+        values["ca_bundle"], sources["ca_bundle"], env
+    )
+    baseline_report = check.load_baseline_report(values["baseline"], sources["baseline"])
+    check.check_sdk(bool(values["sdk_parity"]), sources["sdk_parity"])
+    template = _template(values.pop("request_file"), values, sources, env)
     return GateConfig(
         base_url=base_url,
-        api_root=root,
-        endpoint_host=host,
-        sim_scenario=sim_scenario,
+        api_root=endpoint.root,
+        endpoint_host=endpoint.host,
+        sim_scenario=endpoint.sim_scenario,
         sources=sources,
         baseline_report=baseline_report,
         template=template,
@@ -227,28 +193,43 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
     )
 
 
-def default_environment(env: Mapping[str, str]) -> tuple[str, str]:
-    """What the CI system says the deployment environment is, else 'unspecified'. GitLab exposes the job's
-    `environment:` as CI_ENVIRONMENT_NAME; GitHub and Jenkins expose no such name to a step."""
-    name = env.get("CI_ENVIRONMENT_NAME", "").strip()
-    return (name, "CI_ENVIRONMENT_NAME") if name else ("unspecified", "default")
+def _template(
+    path: Path | None, values: Mapping[str, Any], sources: Mapping[str, str], env: Mapping[str, str]
+) -> Template | None:
+    """The request file, filled and checked. --request-vars is checked even without a request file: a bad
+    list is a mistake either way."""
+    request_vars: tuple[str, ...] = ()
+    if values["request_vars"] is not None:
+        from gate.config.request_vars import parse_request_vars
+
+        request_vars = parse_request_vars(str(values["request_vars"]), sources["request_vars"])
+    if path is None:
+        return None
+    from gate.config.request_file import load_template
+
+    return load_template(
+        path,
+        prompt=str(values["prompt"]),
+        model=str(values["model"]),
+        env=env,
+        secrets=[str(values["api_key"])],
+        source=sources["request_file"],
+        request_vars=request_vars,
+    )
 
 
-def _api_root(base_url: str, allow_insecure_http: bool, source: str) -> tuple[str, str]:
+def _placeholder(flags: Mapping[str, object], env: Mapping[str, str]) -> GateConfig:
+    """The target a failed resolve reports with: the options as they resolved (a bad value replaced by its
+    default), no key, the base URL as it may be printed, and nothing else read or checked."""
+    values, sources = option_values(TARGET_OPTIONS, flags, env, lenient=True)
+    base_url = shown_url(str(values.pop("base_url") or ""))
+    values.pop("request_file")
+    values.update(api_key="", model=str(values.get("model") or "(not set)"))
+    values["environment"], sources["environment"] = check.resolve_environment(
+        values.get("environment"), sources["environment"], env
+    )
     try:
-        root, host = normalize_base_url(base_url)
-    except ValueError as exc:
-        raise ConfigError(
-            "base-url",
-            f"'{shown_url(base_url)}' {exc}",
-            "use e.g. https://api.cometapi.com (a trailing /v1 is fine)",
-            source,
-        ) from None
-    if root.startswith("http://") and not is_loopback(host) and not allow_insecure_http:
-        raise ConfigError(
-            "base-url",
-            f"http:// to non-loopback host '{host}' would send the key in clear",
-            "use https://, or pass --allow-insecure-http for a trusted network",
-            source,
-        )
-    return root, host
+        host = urllib.parse.urlsplit(base_url).hostname or "unknown"
+    except ValueError:
+        host = "unknown"
+    return GateConfig(base_url=base_url, api_root=base_url, endpoint_host=host, sources=sources, **values)

@@ -17,7 +17,7 @@ from gate.config.preflight import (
     ci_context,
     load_preflight,
 )
-from gate.core.failures import FailureClass
+from gate.core.failures import FailureClass, Mode
 
 DEFAULT_ROLLBACK_ON = frozenset(
     {FailureClass.AUTH, FailureClass.REQUEST, FailureClass.ENDPOINT, FailureClass.CONTRACT, FailureClass.LEAK}
@@ -28,7 +28,7 @@ DEFAULT_ROLLBACK_ON = frozenset(
 class Policy:
     """What the verdict follows: the mode, the phase and the classes that call for a rollback."""
 
-    mode: str = "enforce"
+    mode: Mode = Mode.ENFORCE
     phase: str | None = None
     rollback_on: frozenset[FailureClass] = field(default_factory=frozenset)
 
@@ -38,7 +38,7 @@ class RunSettings:
     json: Path | None = None
     junit: Path | None = None
     summary: Path | None = None
-    mode: str = "enforce"
+    mode: Mode = Mode.ENFORCE
     phase: str | None = None
     change_id: str | None = None
     deployment_version: str | None = None
@@ -48,7 +48,6 @@ class RunSettings:
     record: RecordInputs = field(default_factory=RecordInputs)
     preflight: Preflight = field(default_factory=Preflight)
     notices: tuple[str, ...] = ()  # warnings about the configuration itself (shadowed variables)
-    log_format: str = "human"
     metrics_file: Path | None = None
     pushgateway: str | None = None
     step_summary: Path | None = None  # GITHUB_STEP_SUMMARY: handed over by the runner, so trusted
@@ -69,7 +68,9 @@ class RunSettings:
 def resolve_settings(
     flags: Mapping[str, object], env: Mapping[str, str], *, lenient: bool = False
 ) -> RunSettings:
-    values, sources = option_values([s for s in OPTIONS if s.run_wide], flags, env, lenient=lenient)
+    values, sources = option_values([s for s in OPTIONS if s.scope == "run"], flags, env, lenient=lenient)
+    # --log-format is checked here but read by the CLI before resolution, so a config error is logged alike
+    values.pop("log_format")
     if not values["deployment_version"]:
         values["deployment_version"] = next(
             (env[v] for v in ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT") if env.get(v)), None
@@ -91,6 +92,7 @@ def resolve_settings(
     rollback_on = _classes(values.pop("rollback_on"), sources["rollback_on"], lenient)
     preflight = _preflight(values, sources, lenient)
     notices = tuple(shadowed(flags, env))
+    values["mode"] = Mode(values["mode"])  # a choice of the options table: always one of the modes
     settings = RunSettings(
         **values,
         rollback_on=rollback_on,

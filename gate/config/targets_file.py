@@ -40,6 +40,26 @@ def read_targets(
     path: Path, env: Mapping[str, str], register: Callable[[str], None] = lambda _: None
 ) -> list[tuple[str, dict[str, object]]]:
     """(name, option values by dest) per target, each key handed to `register` as soon as it is read."""
+    defaults, tables = _tables(path)
+    names: set[str] = set()
+    targets: list[tuple[str, dict[str, object]]] = []
+    for index, table in enumerate(tables, start=1):
+        name = _name(index, table, names)
+        names.add(name)
+        key_var = table.get("api-key-env") or defaults.get("api-key-env")
+        key = env.get(str(key_var)) if key_var else None
+        if not key:
+            raise TargetsFileError(
+                f"target '{name}': api-key-env {key_var or '(not set)'} is empty",
+                "set api-key-env to a variable that holds the key",
+            )
+        register(key)
+        targets.append((name, {**_options(defaults, name), **_options(table, name), "api_key": key}))
+    return targets
+
+
+def _tables(path: Path) -> tuple[dict[str, Any], list[Any]]:
+    """The file's [defaults] (checked) and its [[target]] tables (at most MAX_TARGETS, not yet checked)."""
     try:
         document = parse_toml(read_text(path), path)  # at most 1 MiB of UTF-8 (gate/config/input_files.py)
     except InputFileError as exc:
@@ -53,31 +73,23 @@ def read_targets(
         raise TargetsFileError(
             f"{len(tables)} targets is more than {MAX_TARGETS}", "split the fleet with the CI system's matrix"
         )
-    names: set[str] = set()
-    targets: list[tuple[str, dict[str, object]]] = []
-    for index, table in enumerate(tables, start=1):
-        if not isinstance(table, dict):
-            raise TargetsFileError(f"target {index} is not a table", "use [[target]] tables")
-        label = table.get("name")
-        _scalars(
-            table, f"target '{label}'" if isinstance(label, str) and _NAME.match(label) else f"target {index}"
+    return defaults, tables
+
+
+def _name(index: int, table: object, taken: set[str]) -> str:
+    """The target's name, once its table is known to hold only scalars; unique and well-formed."""
+    if not isinstance(table, dict):
+        raise TargetsFileError(f"target {index} is not a table", "use [[target]] tables")
+    label = table.get("name")
+    _scalars(
+        table, f"target '{label}'" if isinstance(label, str) and _NAME.match(label) else f"target {index}"
+    )
+    name = str(table.get("name", ""))
+    if not _NAME.match(name) or name in taken:
+        raise TargetsFileError(
+            f"target {index} needs a unique name of letters, digits, . _ -", 'set name = "..."'
         )
-        name = str(table.get("name", ""))
-        if not _NAME.match(name) or name in names:
-            raise TargetsFileError(
-                f"target {index} needs a unique name of letters, digits, . _ -", 'set name = "..."'
-            )
-        names.add(name)
-        key_var = table.get("api-key-env") or defaults.get("api-key-env")
-        key = env.get(str(key_var)) if key_var else None
-        if not key:
-            raise TargetsFileError(
-                f"target '{name}': api-key-env {key_var or '(not set)'} is empty",
-                "set api-key-env to a variable that holds the key",
-            )
-        register(key)
-        targets.append((name, {**_options(defaults, name), **_options(table, name), "api_key": key}))
-    return targets
+    return name
 
 
 def _scalars(table: Mapping[str, Any], where: str) -> None:
@@ -103,7 +115,7 @@ def _options(table: Mapping[str, Any], name: str) -> dict[str, object]:
                 "never put keys in the targets file: use api-key-env",
             )
         spec = OPTIONS_BY_NAME.get(option)
-        if spec is None or spec.run_wide:
+        if spec is None or spec.scope == "run":
             raise TargetsFileError(
                 f"target '{name}': unknown or per-run option '{key}'",
                 "use run option names such as base-url, model, samples",

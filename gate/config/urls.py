@@ -84,27 +84,33 @@ def normalize_base_url(url: str) -> tuple[str, str]:
     if bad is not None:
         raise ValueError(f"contains {'white space' if bad.isspace() else 'a control character'} ({bad!r})")
     parts = urllib.parse.urlsplit(url.strip())
-    if parts.scheme not in ("http", "https"):
-        raise ValueError(
-            "needs an http:// or https:// scheme"
-            if not parts.scheme
-            else f"scheme '{parts.scheme}' is not http or https"
-        )
-    if not parts.hostname:
-        raise ValueError("has no host")
-    if parts.username or parts.password:
-        raise ValueError("must not carry credentials")
-    if parts.query or parts.fragment:
-        raise ValueError("must not carry a query or fragment")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError("has an invalid port") from None
-    if port == 0:
-        raise ValueError("has port 0, which no server listens on")
+    problem = _problem(parts)
+    if problem is not None:
+        raise ValueError(problem)
     path = parts.path.rstrip("/")
     for suffix in ("/chat/completions", "/v1"):
         if path.endswith(suffix):
             path = path[: -len(suffix)].rstrip("/")
     root = urllib.parse.urlunsplit((parts.scheme, parts.netloc, f"{path}/v1", "", ""))
-    return root, parts.hostname
+    return root, str(parts.hostname)
+
+
+def _problem(parts: urllib.parse.SplitResult) -> str | None:
+    """Why a split base URL cannot be the API's, or None."""
+    if parts.scheme not in ("http", "https"):
+        return (
+            f"scheme '{parts.scheme}' is not http or https"
+            if parts.scheme
+            else "needs an http:// or https:// scheme"
+        )
+    if not parts.hostname:
+        return "has no host"
+    if parts.username or parts.password:
+        return "must not carry credentials"
+    if parts.query or parts.fragment:
+        return "must not carry a query or fragment"
+    try:
+        port = parts.port
+    except ValueError:
+        return "has an invalid port"
+    return "has port 0, which no server listens on" if port == 0 else None

@@ -1,30 +1,76 @@
-"""Checks of one target's values that need more than a type: the key, the CA bundle, a sim:// scenario."""
+"""Checks of one target's values that need more than a type: the endpoint, the key, the model, the test
+condition, the CA bundle, the baseline, the SDK. Each one returns what it resolved (or nothing) and raises a
+`ConfigError` naming the input, its source and the fix; none changes the values it is given."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from gate.config.baseline_file import BaselineError, load_baseline
 from gate.config.inputs import ConfigError
+from gate.config.options import OptionSpec
+from gate.config.urls import is_loopback, normalize_base_url, shown_url
 
 MIN_KEY_LENGTH = 8
+SIM_PREFIX = "sim://"
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")  # what requests and curl read
+DEPLOYMENT_ENVIRONMENT = "CI_ENVIRONMENT_NAME"
 
 
-def resolve_ca_bundle(values: dict[str, Any], sources: dict[str, str], env: Mapping[str, str]) -> None:
-    if values["ca_bundle"] is None:
-        fallback = next(
-            (v for v in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE") if env.get(v)), None
-        )
-        if fallback:
-            values["ca_bundle"], sources["ca_bundle"] = Path(env[fallback]), fallback
-    if values["ca_bundle"] is not None and not Path(values["ca_bundle"]).is_file():
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a target's requests go. `root` always ends in /v1, never /v1/v1."""
+
+    root: str
+    host: str
+    sim_scenario: str | None = None  # sim://<scenario>: the in-process simulator, started on a free port
+
+
+def resolve_endpoint(base_url: str, allow_insecure_http: bool, source: str) -> Endpoint:
+    if base_url.startswith(SIM_PREFIX):
+        scenario = base_url.removeprefix(SIM_PREFIX).strip("/") or "ok"
+        check_scenario(scenario, source)
+        return Endpoint("http://127.0.0.1/v1", "127.0.0.1", scenario)
+    try:
+        root, host = normalize_base_url(base_url)
+    except ValueError as exc:
         raise ConfigError(
-            "ca-bundle",
-            f"{values['ca_bundle']} is not a readable file",
-            "point it at a PEM bundle of the CA certificates to trust",
-            sources["ca_bundle"],
+            "base-url",
+            f"'{shown_url(base_url)}' {exc}",
+            "use e.g. https://api.cometapi.com (a trailing /v1 is fine)",
+            source,
+        ) from None
+    if root.startswith("http://") and not is_loopback(host) and not allow_insecure_http:
+        raise ConfigError(
+            "base-url",
+            f"http:// to non-loopback host '{host}' would send the key in clear",
+            "use https://, or pass --allow-insecure-http for a trusted network",
+            source,
         )
+    return Endpoint(root, host)
+
+
+def check_scenario(name: str, source: str) -> None:
+    from gate.simulator import SCENARIOS
+
+    if name not in SCENARIOS:
+        raise ConfigError(
+            "base-url",
+            f"sim://{name} is not a simulator scenario",
+            f"use one of: {', '.join(sorted(SCENARIOS))}",
+            source,
+        )
+
+
+def check_required(specs: list[OptionSpec], values: Mapping[str, object]) -> None:
+    for spec in specs:
+        if spec.required and not values[spec.dest]:
+            raise ConfigError(
+                spec.name, "is required and not set", f"pass {spec.flag} or set {' / '.join(spec.env_vars)}"
+            )
 
 
 def validate_key(key: str, source: str) -> None:
@@ -51,13 +97,74 @@ def validate_key(key: str, source: str) -> None:
         )
 
 
-def check_scenario(name: str, source: str) -> None:
-    from gate.simulator import SCENARIOS
+def check_model(model: str, source: str) -> None:
+    if not model.strip():
+        raise ConfigError("model", "is empty", "name the model id to test", source)
 
-    if name not in SCENARIOS:
+
+def check_expect(expect: str, mode: str, source: str) -> None:
+    """A regex condition must compile (the other modes take any text)."""
+    if mode != "regex":
+        return
+    try:
+        re.compile(expect)
+    except re.error as exc:
         raise ConfigError(
-            "base-url",
-            f"sim://{name} is not a simulator scenario",
-            f"use one of: {', '.join(sorted(SCENARIOS))}",
+            "expect",
+            f"is not a valid regular expression ({exc})",
+            "fix the pattern or use --expect-mode contains",
+            source,
+        ) from None
+
+
+def resolve_environment(value: object, source: str, env: Mapping[str, str]) -> tuple[str, str]:
+    """(environment, source): the one given, else what the CI system says the deployment environment is,
+    else 'unspecified'. GitLab exposes the job's `environment:` as CI_ENVIRONMENT_NAME; GitHub and Jenkins
+    expose no such name to a step."""
+    if str(value or "").strip():
+        return str(value), source
+    name = env.get(DEPLOYMENT_ENVIRONMENT, "").strip()
+    return (name, DEPLOYMENT_ENVIRONMENT) if name else ("unspecified", "default")
+
+
+def resolve_ca_bundle(value: Path | None, source: str, env: Mapping[str, str]) -> tuple[Path | None, str]:
+    """(bundle, source): the one given, else the first of the variables requests and curl read; it must be
+    a readable file."""
+    if value is None:
+        variable = next((v for v in CA_BUNDLE_VARIABLES if env.get(v)), None)
+        if variable is not None:
+            value, source = Path(env[variable]), variable
+    if value is not None and not Path(value).is_file():
+        raise ConfigError(
+            "ca-bundle",
+            f"{value} is not a readable file",
+            "point it at a PEM bundle of the CA certificates to trust",
             source,
         )
+    return value, source
+
+
+def load_baseline_report(path: Path | None, source: str) -> Mapping[str, object] | None:
+    if path is None:
+        return None
+    try:
+        return load_baseline(path)
+    except BaselineError as exc:
+        raise ConfigError(
+            "baseline", str(exc), "pass the JSON report (--json) of a passing run", source
+        ) from None
+
+
+def check_sdk(wanted: bool, source: str) -> None:
+    """--sdk-parity needs the official openai package."""
+    if not wanted:
+        return
+    try:
+        import openai  # noqa: F401 - only whether it is there
+    except ImportError:
+        raise ConfigError(
+            "sdk-parity",
+            "needs the official openai package, which is not installed",
+            "pip install 'cometapi-smoke-gate[sdk]' (or drop --sdk-parity)",
+            source,
+        ) from None

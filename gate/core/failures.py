@@ -40,6 +40,15 @@ import enum
 from dataclasses import dataclass
 
 
+class Mode(enum.StrEnum):
+    """--mode: `enforce` exits with the verdict's code; `report` exits 0 although the gate failed (a
+    configuration error and an interruption still exit 2, 130 or 143). Parsed by gate.config, read by the
+    verdict."""
+
+    ENFORCE = "enforce"
+    REPORT = "report"
+
+
 class ExitCode(enum.IntEnum):
     """Process exit codes: pipelines branch on these (README, "Exit codes")."""
 

@@ -153,10 +153,12 @@ class Redactor:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_KEPT = (enum.Enum, bool, int, dt.datetime, type(None))  # nothing to mask (an Enum's str is its own text)
 
 
 def _deep(value: object, redactor: Redactor) -> object:
-    if isinstance(value, enum.Enum) or value is None or isinstance(value, bool | int | dt.datetime):
+    """A copy of `value` with every string redacted: scalars here, containers and dataclasses below."""
+    if isinstance(value, _KEPT):
         return value
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", redactor.redact(value))
@@ -164,6 +166,12 @@ def _deep(value: object, redactor: Redactor) -> object:
         return value if math.isfinite(value) else None
     if isinstance(value, PurePath):
         return type(value)(_deep(str(value), redactor))
+    return _deep_container(value, redactor)
+
+
+def _deep_container(value: object, redactor: Redactor) -> object:
+    """Mappings (keys too), sequences and sets (tuples stay tuples, the rest become lists) and dataclass
+    instances, item by item; anything else as its redacted text."""
     if isinstance(value, Mapping):
         return {_deep(str(k), redactor): _deep(v, redactor) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -26,7 +26,6 @@ class StreamCollector:
     parts: list[str] = field(default_factory=list)
     chunks: int = 0
     done: bool = False
-    after_done: int = 0
     finish_reason: str | None = None
     usage: dict[str, Any] | None = None
     model: str | None = None
@@ -54,19 +53,25 @@ class StreamCollector:
             self.problem = (failure, message)
 
     def _event(self, data: str, now: float) -> None:
+        """One event's data: [DONE] ends the stream (anything after it is ignored), else a chunk."""
         if self.done:
-            self.after_done += 1
             return
         if data.strip() == "[DONE]":
             self.done = True
             return
+        chunk = self._chunk(data)
+        if chunk is not None:
+            self._take(chunk, now)
+
+    def _chunk(self, data: str) -> dict[str, Any] | None:
+        """The event as a chunk that meets the contract, or None with the problem recorded."""
         try:
             chunk = parse_json(data.encode("utf-8", "surrogatepass"))
         except ValueError:
             self._fail(
                 FailureClass.PROTOCOL, f"stream event {self.chunks + 1} is not JSON: {one_line(data, 80)}"
             )
-            return
+            return None
         if isinstance(chunk, dict) and chunk.get("error") not in (None, ""):
             error = chunk["error"]
             message = error.get("message", error) if isinstance(error, dict) else error
@@ -74,32 +79,38 @@ class StreamCollector:
                 FailureClass.UPSTREAM,
                 f"error event inside the 200 stream: {one_line(str(message), INTAKE_LIMIT)}",
             )
-            return
+            return None
         self.chunks += 1
         problems = violations(chunk, "chat_completion_chunk", limit=2)
         if problems:
             self._fail(
                 FailureClass.CONTRACT, f"chunk {self.chunks} breaks the contract: {'; '.join(problems)}"
             )
-            return
+            return None
+        return chunk
+
+    def _take(self, chunk: dict[str, Any], now: float) -> None:
+        """Keep what the check needs from a valid chunk: model, id, usage, and each choice's delta."""
         self.chunk_shape |= shape(chunk)
         self.model = self.model or chunk.get("model")
         if isinstance(chunk.get("usage"), dict):
             self.usage = chunk["usage"]
         self.chunk_id = self.chunk_id or chunk.get("id")
         for choice in chunk.get("choices") or []:
-            delta = choice.get("delta") or {}
-            content = delta.get("content")
-            if isinstance(content, str) and content:
-                if self.first_token_ms is None:
-                    self.first_token_ms = now
-                self.parts.append(content)
-            if isinstance(delta.get("refusal"), str):
-                self.refusal = (self.refusal or "") + delta["refusal"]
-            for call in delta.get("tool_calls") or []:
-                self._tool_call(call, now)
+            self._delta(choice.get("delta") or {}, now)
             if choice.get("finish_reason"):
                 self.finish_reason = choice["finish_reason"]
+
+    def _delta(self, delta: dict[str, Any], now: float) -> None:
+        content = delta.get("content")
+        if isinstance(content, str) and content:
+            if self.first_token_ms is None:
+                self.first_token_ms = now
+            self.parts.append(content)
+        if isinstance(delta.get("refusal"), str):
+            self.refusal = (self.refusal or "") + delta["refusal"]
+        for call in delta.get("tool_calls") or []:
+            self._tool_call(call, now)
 
     def _tool_call(self, delta: Any, now: float) -> None:
         """Reassemble a streamed tool call: the first delta of an index carries id, type and name; later

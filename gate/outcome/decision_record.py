@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gate.checks.results import Status
+from gate.checks.results import ResponseFacts, Status
 from gate.config.resolve import RunSettings
 from gate.outcome.report import TargetReport
 from gate.outcome.verdict import Verdict
@@ -58,7 +58,8 @@ def observability_result(target: TargetReport) -> str:
         return "not run"
     parts = ["request id recorded" if target.request_ids else "no request id"]
     if completion.status is not Status.FAIL:
-        parts.append("usage recorded" if completion.details.get("usage") else "usage missing")
+        answer = completion.facts_of(ResponseFacts)
+        parts.append("usage recorded" if answer is not None and answer.usage else "usage missing")
         parts.append("latency recorded" if target.latency else "no latency")
     return ", ".join(parts)
 

@@ -18,7 +18,7 @@ from gate.outcome.verdict import Policy, Verdict, decide, decide_run
 SCHEMA_VERSION = "1"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class TargetReport:
     name: str | None
     config: GateConfig
@@ -73,10 +73,17 @@ def target_report(
     policy: Policy,
 ) -> TargetReport:
     results = tuple(results)
-    return TargetReport(name, config, results, decide(results, policy), started, dt.datetime.now(dt.UTC))
+    return TargetReport(
+        name=name,
+        config=config,
+        results=results,
+        verdict=decide(results, policy),
+        started_at=started,
+        completed_at=dt.datetime.now(dt.UTC),
+    )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class RunReport:
     settings: RunSettings
     targets: tuple[TargetReport, ...]
@@ -140,7 +147,14 @@ def run_report(
     started: dt.datetime,
 ) -> RunReport:
     verdict = decide_run([(t.name, t.verdict) for t in targets], run_results, settings.policy)
-    return RunReport(settings, tuple(targets), tuple(run_results), verdict, started, dt.datetime.now(dt.UTC))
+    return RunReport(
+        settings=settings,
+        targets=tuple(targets),
+        run_results=tuple(run_results),
+        verdict=verdict,
+        started_at=started,
+        completed_at=dt.datetime.now(dt.UTC),
+    )
 
 
 def public_config(config: GateConfig, settings: RunSettings) -> dict[str, object]:

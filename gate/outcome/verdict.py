@@ -9,20 +9,33 @@ rollback did not restore service). Exit codes do not depend on the decision.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gate.checks.results import CheckResult, Status
 from gate.config.settings import Policy
-from gate.core.failures import ExitCode, FailureClass
+from gate.core.failures import ExitCode, FailureClass, Mode
 
 ROLLBACK_PHASES = frozenset({"canary", "post-deploy"})
+SIGNALLED = (ExitCode.INTERRUPTED, ExitCode.TERMINATED)
 
 
-@dataclass(frozen=True)
+class Outcome(enum.StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+
+
+class Decision(enum.StrEnum):
+    PROCEED = "proceed"
+    HOLD = "hold"
+    ROLLBACK = "rollback"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Verdict:
-    result: str  # pass / fail
-    decision: str  # proceed / hold / rollback
+    result: Outcome
+    decision: Decision
     failure_class: FailureClass | None
     failed_check: str | None
     warnings: int
@@ -31,44 +44,75 @@ class Verdict:
 
     @property
     def passed(self) -> bool:
-        return self.result == "pass"
+        return self.result is Outcome.PASS
 
 
-def _exit_code(failures: Sequence[FailureClass], mode: str) -> ExitCode:
+def _passed(warnings: int) -> Verdict:
+    return Verdict(
+        result=Outcome.PASS,
+        decision=Decision.PROCEED,
+        failure_class=None,
+        failed_check=None,
+        warnings=warnings,
+        exit_code=ExitCode.PASSED,
+    )
+
+
+def _transient(result: CheckResult) -> bool:
+    """Whether a later retry of the job may pass: the check's own say (a temporary DNS failure), else its
+    class's."""
+    if result.retryable is not None:
+        return result.retryable
+    return (result.failure_class or FailureClass.UPSTREAM).transient
+
+
+def _exit_code(failures: Sequence[CheckResult], mode: Mode) -> ExitCode:
     """Usage (2) for a configuration error, whatever the mode (nothing was sent: there is nothing to
     monitor). Transient (3) only when every failure is transient: a pipeline may then retry the job later."""
-    if FailureClass.CONFIG in failures:
+    if any(r.failure_class is FailureClass.CONFIG for r in failures):
         return ExitCode.USAGE
-    if not failures or mode == "report":
+    if mode == Mode.REPORT:
         return ExitCode.PASSED
-    return ExitCode.TRANSIENT if all(f.transient for f in failures) else ExitCode.FAILED
+    return ExitCode.TRANSIENT if all(_transient(r) for r in failures) else ExitCode.FAILED
 
 
-def _decision(failures: Sequence[FailureClass], policy: Policy) -> str:
-    if not failures:
-        return "proceed"
+def _decision(failures: Iterable[FailureClass], policy: Policy) -> Decision:
     if policy.phase in ROLLBACK_PHASES and any(f in policy.rollback_on for f in failures):
-        return "rollback"
-    return "hold"
+        return Decision.ROLLBACK
+    return Decision.HOLD
 
 
 def decide(results: Sequence[CheckResult], policy: Policy | None = None) -> Verdict:
-    """Pass only when no check failed. The first failure names the class."""
+    """Pass only when no check failed. The first failure names the class and the check; an interrupted
+    run exits 130 or 143 in any mode, and holds."""
     policy = policy or Policy()
     failures = [r for r in results if r.status is Status.FAIL]
     warnings = sum(1 for r in results if r.status is Status.WARN)
     if not failures:
-        return Verdict("pass", "proceed", None, None, warnings, ExitCode.PASSED)
+        return _passed(warnings)
     classes = [r.failure_class or FailureClass.UPSTREAM for r in failures]
-    code = _exit_code(classes, policy.mode)
     forced = next((r.exit_code for r in failures if r.exit_code is not None), None)
-    if forced is not None:  # an interrupted run exits 130 or 143, in any mode
-        return Verdict("fail", "hold", classes[0], failures[0].id, warnings, forced)
-    if code is ExitCode.TRANSIENT and any(r.retryable is False for r in failures):
-        code = ExitCode.FAILED
-    if code is ExitCode.FAILED and all(r.retryable for r in failures):
-        code = ExitCode.TRANSIENT
-    return Verdict("fail", _decision(classes, policy), classes[0], failures[0].id, warnings, code)
+    return Verdict(
+        result=Outcome.FAIL,
+        decision=Decision.HOLD if forced is not None else _decision(classes, policy),
+        failure_class=classes[0],
+        failed_check=failures[0].id,
+        warnings=warnings,
+        exit_code=forced if forced is not None else _exit_code(failures, policy.mode),
+    )
+
+
+def _run_exit_code(codes: set[ExitCode], mode: Mode) -> ExitCode:
+    """A signal first, then a configuration error, then the mode; enforce exits 3 only when every failing
+    target's failure was transient."""
+    signalled = [code for code in SIGNALLED if code in codes]
+    if signalled:
+        return signalled[0]
+    if ExitCode.USAGE in codes:
+        return ExitCode.USAGE
+    if mode == Mode.REPORT:
+        return ExitCode.PASSED
+    return ExitCode.FAILED if ExitCode.FAILED in codes else ExitCode.TRANSIENT
 
 
 def decide_run(
@@ -76,25 +120,24 @@ def decide_run(
     run_results: Sequence[CheckResult],
     policy: Policy | None = None,
 ) -> Verdict:
-    """The run passes only if every target and every run-level check (the leak scan) passed."""
+    """The run passes only if every target and every run-level check (the leak scan) passed. The first
+    failing target (run-level checks last) names the class and the check; any target's rollback is the
+    run's."""
     policy = policy or Policy()
-    own = decide(run_results, policy)
-    named = [*targets, (None, own)]
+    named = [*targets, (None, decide(run_results, policy))]
     failing = [(name, v) for name, v in named if not v.passed]
     warnings = sum(v.warnings for _, v in named)
     if not failing:
-        return Verdict("pass", "proceed", None, None, warnings, ExitCode.PASSED)
+        return _passed(warnings)
     name, first = failing[0]
     classes = [v.failure_class for _, v in failing if v.failure_class is not None]
-    codes = {v.exit_code for _, v in failing}
-    signalled = sorted(codes & {ExitCode.INTERRUPTED, ExitCode.TERMINATED})
-    if signalled:
-        code = signalled[0]
-    elif ExitCode.USAGE in codes:
-        code = ExitCode.USAGE
-    elif policy.mode == "report":
-        code = ExitCode.PASSED
-    else:
-        code = ExitCode.FAILED if ExitCode.FAILED in codes else ExitCode.TRANSIENT
-    decision = "rollback" if any(v.decision == "rollback" for _, v in failing) else _decision(classes, policy)
-    return Verdict("fail", decision, first.failure_class, first.failed_check, warnings, code, name)
+    rollback = any(v.decision is Decision.ROLLBACK for _, v in failing)
+    return Verdict(
+        result=Outcome.FAIL,
+        decision=Decision.ROLLBACK if rollback else _decision(classes, policy),
+        failure_class=first.failure_class,
+        failed_check=first.failed_check,
+        warnings=warnings,
+        exit_code=_run_exit_code({v.exit_code for _, v in failing}, policy.mode),
+        failed_target=name,
+    )

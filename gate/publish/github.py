@@ -151,8 +151,8 @@ def outputs(run: RunReport) -> dict[str, str]:
     focus = run.focus
     latency = focus.latency.p50 if focus.latency else None
     return {
-        "result": verdict.result,
-        "decision": verdict.decision,
+        "result": verdict.result.value,
+        "decision": verdict.decision.value,
         "failure-class": verdict.failure_class.value if verdict.failure_class else "",
         "latency-ms": f"{latency:.0f}" if latency is not None else "",
         "request-id": focus.quoted_request_id or "",

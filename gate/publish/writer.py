@@ -101,26 +101,57 @@ def publish(
     every artifact that was written is then written again to say so."""
     writing = _Writing(artifacts, out, {a.path: _size(a) for a in artifacts if a.append}, {})
     run, safe = writing.round(run)
-    leaked = [a.path for a in artifacts if writing.written(a.path) and out.redactor.scan_and_scrub(a.path)]
-    if leaked:
-        leak = CheckResult(
-            "leak-scan",
-            Status.FAIL,
-            f"the API key was found in {', '.join(map(str, leaked))} and scrubbed",
-            failure_class=FailureClass.LEAK,
-        )
-        writing.artifacts = [replace(a, write=None) for a in artifacts]
-        run, safe = writing.round(run.with_run_result(leak))
-        out.emit(*console.check_line(leak))
+    run, safe = _scan_for_leaks(run, safe, writing)
     if writing.missing:
         run, safe = _evidence_missing(run, writing, dict(writing.missing))
     if github is not None:
-        problem = _write_outputs(safe, github, writing)
-        if problem is not None:
-            out.emit(f"warning: {problem}")
-            github.warn("smoke gate: outputs", problem)
-            run, safe = _evidence_missing(run, writing, {Path("$GITHUB_OUTPUT"): problem})
-            _write_outputs(safe, github, writing)  # the verdict changed: try once more, quietly
+        run, safe = _step_outputs(run, safe, github, writing)
+    _close(safe, artifacts, writing, github)
+    return run
+
+
+def _scan_for_leaks(run: RunReport, safe: RunReport, writing: _Writing) -> tuple[RunReport, RunReport]:
+    """Every file written is scanned for the key. A finding is scrubbed, fails the run as `leak`, and every
+    artifact is written again through the real writer (whatever `write` a test put in its place)."""
+    out = writing.out
+    leaked = [
+        a.path for a in writing.artifacts if writing.written(a.path) and out.redactor.scan_and_scrub(a.path)
+    ]
+    if not leaked:
+        return run, safe
+    leak = CheckResult(
+        id="leak-scan",
+        status=Status.FAIL,
+        message=f"the API key was found in {', '.join(map(str, leaked))} and scrubbed",
+        failure_class=FailureClass.LEAK,
+    )
+    writing.artifacts = [replace(a, write=None) for a in writing.artifacts]
+    run, safe = writing.round(run.with_run_result(leak))
+    out.emit(*console.check_line(leak))
+    return run, safe
+
+
+def _step_outputs(
+    run: RunReport, safe: RunReport, github: GitHubActions, writing: _Writing
+) -> tuple[RunReport, RunReport]:
+    """The step outputs. When they cannot be written the run fails as `evidence`, every file says so, and
+    the outputs are tried once more with the changed verdict."""
+    problem = _write_outputs(safe, github, writing)
+    if problem is None:
+        return run, safe
+    writing.out.emit(f"warning: {problem}")
+    github.warn("smoke gate: outputs", problem)
+    run, safe = _evidence_missing(run, writing, {Path("$GITHUB_OUTPUT"): problem})
+    _write_outputs(safe, github, writing)  # the verdict changed: try once more, quietly
+    return run, safe
+
+
+def _close(
+    safe: RunReport, artifacts: Sequence[Artifact], writing: _Writing, github: GitHubActions | None
+) -> None:
+    """The console footer and each file written or NOT WRITTEN, the metrics pushed, the verdict event, then
+    GitHub's annotations and the files handed to the workspace's owner."""
+    out = writing.out
     out.emit(*console.footer(safe))
     for artifact in artifacts:
         if artifact.path in writing.missing:
@@ -137,7 +168,6 @@ def publish(
     if github is not None:
         github.annotate(safe)
         github.give_to_workspace_owner([a.path for a in artifacts if writing.written(a.path)])
-    return run
 
 
 def _evidence_missing(
@@ -146,9 +176,9 @@ def _evidence_missing(
     """Fail the run as `evidence` and write again what can be written, so every file says why."""
     listed = "; ".join(f"{path}: {problem}" for path, problem in missing.items())
     failure = CheckResult(
-        "evidence",
-        Status.FAIL,
-        f"could not write {listed}",
+        id="evidence",
+        status=Status.FAIL,
+        message=f"could not write {listed}",
         failure_class=FailureClass.EVIDENCE,
     )
     writing.out.emit(*console.check_line(writing.out.redactor.redact_deep(failure)))

@@ -1,5 +1,8 @@
 """The request side of the simulator: the HTTP server, the handler that routes each request to its
-scenario's behaviour, and the request log's entries."""
+scenario's behaviour, and the request log's entries.
+
+The handler serves a `Host` (gate.simulator.server.Simulator is one): the server imports this module, never
+the reverse."""
 
 from __future__ import annotations
 
@@ -9,15 +12,12 @@ import ssl
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
 
-from gate.simulator.exchange import Exchange
+from gate.simulator.exchange import Exchange, SimState
 from gate.simulator.responses import error_body
 from gate.simulator.scenarios import SCENARIOS
-
-if TYPE_CHECKING:
-    from gate.simulator.server import Simulator
 
 #: API path -> (endpoint name, allowed methods)
 ROUTES: dict[str, tuple[str, frozenset[str]]] = {
@@ -40,6 +40,24 @@ class LoggedRequest:
     at: float
 
 
+class Host(Protocol):
+    """What the handler needs of the server it runs in: the default scenario, the shared state, its
+    address, and somewhere to log each request and track each open connection (so stop() can cut it)."""
+
+    scenario: str
+    state: SimState
+
+    @property
+    def scheme(self) -> str: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+    def record(self, entry: LoggedRequest) -> None: ...
+
+    def track(self, conn: socket.socket, *, add: bool) -> None: ...
+
+
 def split_scenario(path: str, default: str) -> tuple[str, str]:
     """``/s/<name>/rest`` -> ``(name, "/rest")``; any other path -> ``(default, path)``."""
     if path == "/s" or path.startswith("/s/"):
@@ -51,7 +69,7 @@ def split_scenario(path: str, default: str) -> tuple[str, str]:
 class SimServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
-    sim: Simulator
+    sim: Host
     ssl_context: ssl.SSLContext | None = None
 
     def get_request(self) -> tuple[socket.socket, object]:
@@ -84,7 +102,7 @@ class SimHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         sim = self.server.sim
-        sim._track(self.request, add=True)  # tracked first, so stop() can cut a hanging TLS handshake
+        sim.track(self.request, add=True)  # tracked first, so stop() can cut a hanging TLS handshake
         try:
             if isinstance(self.request, ssl.SSLSocket):
                 previous = self.request.gettimeout()
@@ -93,14 +111,14 @@ class SimHandler(BaseHTTPRequestHandler):
                 self.request.settimeout(previous)
             super().setup()
         except BaseException:
-            sim._track(self.request, add=False)
+            sim.track(self.request, add=False)
             raise
 
     def finish(self) -> None:
         try:
             super().finish()
         finally:
-            self.server.sim._track(self.connection, add=False)
+            self.server.sim.track(self.connection, add=False)
 
     def log_message(self, format: str, *args: object) -> None:
         """Silence the default stderr access log."""
@@ -149,7 +167,7 @@ class SimHandler(BaseHTTPRequestHandler):
             key = name.lower()
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         scenario, api_path = split_scenario(urlsplit(self.path).path, sim.scenario)
-        sim._record(LoggedRequest(self.command, self.path, scenario, headers, body, time.monotonic()))
+        sim.record(LoggedRequest(self.command, self.path, scenario, headers, body, time.monotonic()))
         endpoint = ROUTES[api_path][0] if api_path in ROUTES else ""
         return Exchange(
             self,

@@ -154,11 +154,15 @@ class Simulator:
             self._log.clear()
         self.state.reset()
 
-    def _record(self, entry: LoggedRequest) -> None:
+    # -- what the handler needs of its host (gate.simulator.handler.Host) ------------------------------
+
+    def record(self, entry: LoggedRequest) -> None:
+        """Log one request as received (the handler calls this before serving it)."""
         with self._lock:
             self._log.append(entry)
 
-    def _track(self, conn: socket.socket, *, add: bool) -> None:
+    def track(self, conn: socket.socket, *, add: bool) -> None:
+        """Remember (or forget) an open connection, so stop() can cut it."""
         with self._lock:
             if add:
                 self._conns.add(conn)

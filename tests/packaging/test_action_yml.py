@@ -117,7 +117,7 @@ def test_action_defaults_resolve_exactly_like_the_cli_defaults(action):
     assert dataclasses.replace(action_target, sources=None) == dataclasses.replace(cli_target, sources=None)
     for name, entry in action["inputs"].items():
         spec = OPTIONS_BY_NAME[name]
-        if "default" in entry and not spec.run_wide:
+        if "default" in entry and spec.scope == "target":
             assert action_target.sources[spec.dest] == spec.input_var
 
 

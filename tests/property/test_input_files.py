@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from gate.checks.baseline import compare
-from gate.checks.results import Latency
+from gate.checks.results import Latency, ResponseFacts, StreamFacts
 from gate.cli import main
 from gate.config.baseline_file import BaselineError, load_baseline
 from gate.config.input_files import InputFileError, parse_json, parse_toml, parse_yaml
@@ -222,5 +222,10 @@ def test_any_value_anywhere_in_a_baseline_is_read_and_compared_or_a_baseline_err
         assert str(exc)
         return
     current = {c["id"]: c["details"] for c in known_good["checks"]}
-    findings = compare(target_config({"base_url": "sim://ok"}), baseline, current, Latency(1.0, 2.0, 3.0))
+    response = ResponseFacts(
+        shape=tuple(current["completion"]["response_shape"]), model=current["completion"]["response_model"]
+    )
+    stream = StreamFacts(shape=tuple(current["stream"]["chunk_shape"]))
+    latency = Latency(p50=1.0, p95=2.0, max=3.0)
+    findings = compare(target_config({"base_url": "sim://ok"}), baseline, response, stream, latency)
     assert all(isinstance(text, str) for _, text in findings)

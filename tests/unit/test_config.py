@@ -122,3 +122,68 @@ def test_sim_scheme_supplies_key_and_model():
 
 def test_blank_environment_falls_back():
     assert _resolve({}, {"COMETAPI_ENVIRONMENT": "  "}).environment == "unspecified"
+
+
+def test_each_option_has_a_group_and_a_scope_and_each_group_is_one_block_of_the_table():
+    """The groups are the headings of `run --help`, the README's options tables and action.yml's comments:
+    each must be one run of the table, so that all three list the options in table order."""
+    from gate.config.options import GROUPS, OPTIONS
+
+    assert all(spec.group in GROUPS and spec.scope in ("run", "target") for spec in OPTIONS)
+    runs = [spec.group for i, spec in enumerate(OPTIONS) if i == 0 or OPTIONS[i - 1].group != spec.group]
+    assert runs == list(GROUPS)
+
+
+def test_a_targets_file_cannot_set_a_run_scoped_option(tmp_path):
+    from gate.config.options import OPTIONS
+    from gate.config.targets_file import TargetsFileError, read_targets
+
+    for spec in (s for s in OPTIONS if s.scope == "run"):
+        path = tmp_path / "targets.toml"
+        path.write_text(f'[[target]]\nname = "a"\napi-key-env = "KEY"\n{spec.name} = "x"\n', encoding="utf-8")
+        with pytest.raises(TargetsFileError, match="per-run option"):
+            read_targets(path, {"KEY": KEY})
+
+
+def test_lenient_resolve_never_raises_and_says_where_a_bad_value_fell_back():
+    """The config a failed run still reports with: a bad value is replaced by its default, and its source
+    says so; no key, the base URL as it may be printed, nothing read or checked."""
+    from gate.config.resolve import resolve
+
+    flags = {"base_url": "https://user:secret@gw.example.com/v1?token=abc", "samples": "many", "model": None}
+    run = resolve(flags, {"GATE_MODE": "strict", "GATE_REQUEST_FILE": "/nonexistent.json"}, lenient=True)
+    config = run.targets[0].config
+    assert config.samples == 3 and config.sources["samples"] == "default (--samples was invalid)"
+    assert run.settings.mode == "enforce"
+    assert config.api_key == "" and config.model == "(not set)"
+    assert "secret" not in config.base_url and "abc" not in config.base_url
+    assert config.endpoint_host == "gw.example.com" and config.template is None
+    with pytest.raises(ConfigError):
+        resolve(flags, {})
+
+
+def test_the_ca_bundle_falls_back_to_the_variables_requests_reads(tmp_path):
+    from gate.config.validators import resolve_ca_bundle
+
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    env = {"CURL_CA_BUNDLE": str(bundle)}
+    assert resolve_ca_bundle(None, "default", env) == (bundle, "CURL_CA_BUNDLE")
+    assert resolve_ca_bundle(bundle, "--ca-bundle", {}) == (bundle, "--ca-bundle")
+    with pytest.raises(ConfigError, match="not a readable file"):
+        resolve_ca_bundle(tmp_path / "missing.pem", "--ca-bundle", {})
+
+
+def test_run_help_lists_the_options_under_their_groups_in_table_order():
+    from click.testing import CliRunner
+
+    from gate.cli import main
+    from gate.config.options import GROUPS
+
+    text = CliRunner().invoke(main, ["run", "--help"], terminal_width=200).output
+    headings = [
+        line.rstrip(":") for line in text.splitlines() if line.endswith(":") and not line[0].isspace()
+    ]
+    assert headings[: len(GROUPS)] == list(GROUPS)
+    model = next(line for line in text.splitlines() if line.lstrip().startswith("--model"))
+    assert "[required for a real endpoint; sim:// supplies its own]" in model

@@ -7,7 +7,7 @@ from __future__ import annotations
 from jsonschema import Draft202012Validator
 
 from gate.checks.baseline import compare
-from gate.checks.results import Latency
+from gate.checks.results import Latency, ResponseFacts
 from gate.config.resolve import resolve
 from gate.core import contract
 from gate.core.failures import ExitCode, FailureClass
@@ -71,7 +71,7 @@ def _baseline(details: dict[str, object]) -> dict[str, object]:
 
 def test_a_baseline_shape_that_is_not_a_list_of_strings_never_crashes_the_comparison():
     config = target_config({"base_url": "sim://ok"})
-    current = {"completion": {"response_shape": ["id", "model", "usage"], "response_model": "m"}}
+    current = ResponseFacts(shape=("id", "model", "usage"), model="m")
     odd = [
         {"response_shape": [{"a": 1}, ["b"], 3, None, "id"], "response_model": {"x": 1}},
         {"response_shape": {"id": 1}},
@@ -79,9 +79,9 @@ def test_a_baseline_shape_that_is_not_a_list_of_strings_never_crashes_the_compar
         {"response_shape": None},
     ]
     for details in odd:
-        findings = compare(config, _baseline(details), current, Latency(5.0, 5.0, 5.0))
+        findings = compare(config, _baseline(details), current, None, Latency.of_one(5.0))
         assert all(isinstance(text, str) for _, text in findings)
-    findings = compare(config, _baseline(odd[0]), current, None)
+    findings = compare(config, _baseline(odd[0]), current, None, None)
     assert [text for _, text in findings] == ["the completion response gained field(s): model, usage"]
-    assert compare(config, {"checks": "x", "latency_ms": [1]}, current, None) == []
-    assert compare(config, {"checks": [{"id": "completion", "details": [1]}]}, current, None) == []
+    assert compare(config, {"checks": "x", "latency_ms": [1]}, current, None, None) == []
+    assert compare(config, {"checks": [{"id": "completion", "details": [1]}]}, current, None, None) == []

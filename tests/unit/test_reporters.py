@@ -7,13 +7,23 @@ import socket
 from dataclasses import replace
 from pathlib import Path
 
-from gate.checks.results import CheckResult, Latency, Status, Tokens
+from gate.checks.results import (
+    Attempt,
+    CheckResult,
+    Latency,
+    ResponseFacts,
+    SampleStats,
+    Status,
+    TlsFacts,
+    Tokens,
+)
 from gate.config.resolve import RunSettings, resolve_target
 from gate.core.failures import FailureClass
 from gate.outcome.report import TargetReport, run_report, target_report
 from gate.publish.github import outputs
 from gate.publish.reporters import console_lines as console
-from gate.publish.reporters import json_report, junit, summary
+from gate.publish.reporters import json_report, junit, metrics, summary
+from gate.publish.reporters.events import check_events
 
 EXPECTED = Path(__file__).parent / "expected"
 T0 = dt.datetime(2026, 11, 28, 3, 0, 0, tzinfo=dt.UTC)
@@ -25,47 +35,62 @@ def config(**flags: object):
     return resolve_target({**base, "environment": "staging", **flags}, {})
 
 
+EXCERPT = '{"error": {"message": "Invalid token"}}'
 PASSING = (
-    CheckResult("config", Status.PASS, "api.cometapi.com, model gpt-4o-mini, 3 sample(s), deadline 30 s"),
     CheckResult(
-        "completion",
-        Status.PASS,
-        "HTTP 200 in 412 ms, contract holds",
-        415.0,
-        details={"usage": {"total_tokens": 12}},
-        latency=Latency(412.0, 412.0, 412.0),
-        request_ids=("req_a1",),
-        tokens=Tokens(9, 1, 0),
+        id="config",
+        status=Status.PASS,
+        message="api.cometapi.com, model gpt-4o-mini, 3 sample(s), deadline 30 s",
     ),
-    CheckResult("output", Status.PASS, "assistant said 'pong' (contains 'pong')"),
     CheckResult(
-        "samples",
-        Status.WARN,
-        "3/3 succeeded; p50 400 ms, p95 530 ms, max 530 ms",
-        540.0,
+        id="completion",
+        status=Status.PASS,
+        message="HTTP 200 in 412 ms, contract holds",
+        duration_ms=415.0,
+        latency=Latency.of_one(412.0),
+        request_ids=("req_a1",),
+        tokens=Tokens(prompt=9, completion=1, reasoning=0),
+        attempts=(Attempt(number=1, status=200, failure_class=None, elapsed_ms=412.0, request_id="req_a1"),),
+        http_status=200,
+        facts=ResponseFacts(model="gpt-4o-mini", usage={"total_tokens": 12}, shape=("id", "usage")),
+        details={"usage": {"total_tokens": 12}},
+    ),
+    CheckResult(id="output", status=Status.PASS, message="assistant said 'pong' (contains 'pong')"),
+    CheckResult(
+        id="samples",
+        status=Status.WARN,
+        message="3/3 succeeded; p50 400 ms, p95 530 ms, max 530 ms",
+        duration_ms=540.0,
         warnings=("p95 latency 530 ms is over --warn-latency-ms 500",),
         warning_class=FailureClass.LATENCY,
-        latency=Latency(400.0, 530.0, 530.0),
+        latency=Latency(p50=400.0, p95=530.0, max=530.0),
         request_ids=("req_a1", "req_b2", "req_c3"),
-        tokens=Tokens(18, 2, 0),
+        tokens=Tokens(prompt=18, completion=2, reasoning=0),
+        attempts=(
+            Attempt(number=1, status=200, failure_class=None, elapsed_ms=400.0, request_id="req_b2"),
+            Attempt(number=1, status=200, failure_class=None, elapsed_ms=530.0, request_id="req_c3"),
+        ),
+        facts=SampleStats(samples=3, succeeded=3, min_success_rate=1.0),
     ),
 )
 FAILING = (
-    CheckResult("config", Status.PASS, "api.cometapi.com, model gpt-4o-mini, 3 sample(s), deadline 30 s"),
     CheckResult(
-        "completion",
-        Status.FAIL,
-        "HTTP 401 unauthorized: Invalid token (request id: 20261128030000abc) (1 attempt)",
-        12.0,
-        FailureClass.AUTH,
-        {
-            "http_status": 401,
-            "request_id": "20261128030000abc",
-            "response_excerpt": '{"error": {"message": "Invalid token"}}',
-        },
-        request_ids=("20261128030000abc",),
+        id="config",
+        status=Status.PASS,
+        message="api.cometapi.com, model gpt-4o-mini, 3 sample(s), deadline 30 s",
     ),
-    CheckResult("output", Status.SKIP, "not run: completion failed (auth)"),
+    CheckResult(
+        id="completion",
+        status=Status.FAIL,
+        message="HTTP 401 unauthorized: Invalid token (request id: 20261128030000abc) (1 attempt)",
+        duration_ms=12.0,
+        failure_class=FailureClass.AUTH,
+        request_ids=("20261128030000abc",),
+        http_status=401,
+        excerpt=EXCERPT,
+        details={"http_status": 401, "request_id": "20261128030000abc", "response_excerpt": EXCERPT},
+    ),
+    CheckResult(id="output", status=Status.SKIP, message="not run: completion failed (auth)"),
 )
 
 
@@ -211,9 +236,9 @@ def test_github_outputs():
 
 def test_a_run_level_failure_decides_a_single_target_run():
     leak = CheckResult(
-        "leak-scan",
-        Status.FAIL,
-        "the API key was found in r.json and scrubbed",
+        id="leak-scan",
+        status=Status.FAIL,
+        message="the API key was found in r.json and scrubbed",
         failure_class=FailureClass.LEAK,
     )
     report = run(target(PASSING)).with_run_result(leak)
@@ -235,7 +260,7 @@ def test_the_failing_checks_specific_next_step_and_request_id_are_quoted():
         hint="This key is not allowed this model: add the model to the token's model list.",
         request_ids=("gw-first-attempt", "gw-last-attempt"),
     )
-    before = CheckResult("dns", Status.PASS, "ok", request_ids=("passing-check-id",))
+    before = CheckResult(id="dns", status=Status.PASS, message="ok", request_ids=("passing-check-id",))
     report = run(target((FAILING[0], before, hinted, FAILING[2])))
     footer = console.footer(report)
     assert (
@@ -288,3 +313,54 @@ def test_the_summary_fits_a_pull_request_comment_whatever_the_run():
     text = summary.render(run(*targets, settings=replace(SETTINGS, targets=Path("targets.toml"))))
     assert len(text) <= 65_536 and len(text.encode("utf-8")) <= summary.MAX_BYTES
     assert "summary cut to stay under the size limit" in text
+
+
+RETRIED = replace(
+    PASSING[1],
+    attempts=(
+        Attempt(
+            number=1, status=429, failure_class=FailureClass.RATE_LIMIT, elapsed_ms=3.04, request_id="req_a0"
+        ),
+        Attempt(
+            number=2, status=200, failure_class=None, elapsed_ms=412.0, waited_s=0.0504, request_id="req_a1"
+        ),
+    ),
+)
+TLS = CheckResult(
+    id="tls",
+    status=Status.PASS,
+    message="TLSv1.3 to api.cometapi.com:443, certificate valid for 61 more days",
+    duration_ms=41.0,
+    facts=TlsFacts(version="TLSv1.3", days_left=61),
+)
+
+
+def test_metrics_of_a_pass_with_one_retry():
+    """Counts come from the typed attempts: one retry is 1 (the completion's), the samples' requests count
+    as attempts; the certificate's days from the tls check's facts."""
+    text = metrics.render(run(target((PASSING[0], TLS, RETRIED, *PASSING[2:]))))
+    assert text == (EXPECTED / "metrics-pass.prom").read_text(encoding="utf-8")
+
+
+def test_events_of_a_retried_check():
+    events = check_events(RETRIED, config(), SETTINGS, None)
+    assert [
+        (
+            e["event"],
+            e.get("attempt"),
+            e["request_id"],
+            e.get("http_status"),
+            e["status_category"],
+            e.get("waited_s"),
+        )
+        for e in events
+    ] == [
+        ("attempt", 1, "req_a0", 429, "4xx", 0.0),
+        ("attempt", 2, "req_a1", 200, "2xx", 0.05),
+        ("check", None, "req_a1", None, "2xx", None),
+    ]
+    assert (events[0]["latency_ms"], events[0]["failure_class"], events[-1]["retries"]) == (
+        3.0,
+        "rate_limit",
+        1,
+    )

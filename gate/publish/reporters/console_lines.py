@@ -5,8 +5,10 @@ from __future__ import annotations
 from gate import __version__
 from gate.checks.results import CheckResult, Status, Tokens
 from gate.config.resolve import GateConfig
+from gate.core.failures import Mode
 from gate.core.text import one_line
 from gate.outcome.report import RunReport, TargetReport
+from gate.outcome.verdict import Decision
 
 _COLORS = {
     "PASS": "32",
@@ -116,7 +118,7 @@ def footer(run: RunReport) -> list[str]:
             if verdict.passed
             else "  ROLLBACK   : THE ROLLBACK DID NOT RESTORE SERVICE: the rolled-back path fails too"
         )
-    elif verdict.decision == "rollback":
+    elif verdict.decision is Decision.ROLLBACK:
         lines.append(
             f"  decision   : roll back: {verdict.failure_class} is a rollback trigger in the "
             f"{run.settings.phase} phase (--rollback-on)"
@@ -137,6 +139,6 @@ def footer(run: RunReport) -> list[str]:
     tokens = run.tokens
     if tokens.total:
         lines.append(f"  tokens     : {tokens_line(tokens)} spent by the gate")
-    if run.settings.mode == "report" and not verdict.passed:
+    if run.settings.mode == Mode.REPORT and not verdict.passed:
         lines.append("  mode report: exiting 0 although the gate failed")
     return lines

@@ -9,7 +9,6 @@ output, and server text is cleaned and cut.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 from gate.checks.results import CheckResult
@@ -54,25 +53,24 @@ def run_start(config: GateConfig, settings: RunSettings, target: str | None) -> 
 def check_events(
     result: CheckResult, config: GateConfig, settings: RunSettings, target: str | None
 ) -> list[dict[str, Any]]:
-    """The check's attempts (from its attempt log), then the check itself."""
+    """The check's attempts (each request it sent, retries included), then the check itself."""
     events = []
-    attempts = [a for a in result.details.get("attempt_log") or [] if isinstance(a, Mapping)]
-    for attempt in attempts:
+    for attempt in result.attempts:
+        elapsed = round(attempt.elapsed_ms, 1)
         events.append(
             {
                 **_base("attempt", config, settings, target),
                 "check": result.id,
-                "attempt": attempt.get("attempt"),
-                "request_id": attempt.get("request_id"),
-                "http_status": attempt.get("status"),
-                "status_category": status_category(attempt.get("status")),
-                "latency_ms": attempt.get("elapsed_ms"),
-                "latency_bucket": latency_bucket(attempt.get("elapsed_ms")),
-                "waited_s": attempt.get("waited_s"),
-                "failure_class": attempt.get("failure_class"),
+                "attempt": attempt.number,
+                "request_id": attempt.request_id,
+                "http_status": attempt.status,
+                "status_category": status_category(attempt.status),
+                "latency_ms": elapsed,
+                "latency_bucket": latency_bucket(elapsed),
+                "waited_s": round(attempt.waited_s, 3),
+                "failure_class": attempt.failure_class,
             }
         )
-    status = result.details.get("http_status")
     events.append(
         {
             **_base("check", config, settings, target),
@@ -81,10 +79,10 @@ def check_events(
             "failure_class": result.failure_class.value if result.failure_class else None,
             "message": one_line(result.message, 500),
             "request_id": result.request_ids[-1] if result.request_ids else None,
-            "status_category": status_category(status),
+            "status_category": status_category(result.http_status),
             "latency_ms": result.duration_ms,
             "latency_bucket": latency_bucket(result.duration_ms),
-            "retries": max(len(attempts) - 1, 0),
+            "retries": result.retries,
             "fallback_used": _rerouted(result),
             "warnings": [one_line(w, 300) for w in result.warnings],
         }
@@ -107,8 +105,8 @@ def verdict(run: RunReport) -> dict[str, Any]:
     latency = focus.latency
     return {
         **_base("verdict", focus.config, run.settings, focus.name),
-        "result": verdict_.result,
-        "decision": verdict_.decision,
+        "result": verdict_.result.value,
+        "decision": verdict_.decision.value,
         "failure_class": verdict_.failure_class.value if verdict_.failure_class else None,
         "failed_check": verdict_.failed_check,
         "failed_target": verdict_.failed_target,

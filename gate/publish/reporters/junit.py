@@ -30,16 +30,21 @@ def _seconds(ms: float) -> float:
     return max(round(ms / 1000, 3), MIN_TIME_S)
 
 
+# Shown from the typed fields (the attempts, the excerpt), in their own form, not as `key: value` lines.
+_SHOWN_APART = frozenset({"attempt_log", "response_excerpt"})
+
+
 def _details_text(result: CheckResult) -> str:
-    lines = []
-    for key, value in result.details.items():
-        if key in ("response_excerpt", "attempt_log") or value in (None, "", [], {}):
-            continue
-        lines.append(f"{key}: {value}")
-    for attempt in result.details.get("attempt_log", []) or []:
+    """The check's display details as `key: value` lines, then one line per attempt."""
+    lines = [
+        f"{key}: {value}"
+        for key, value in result.details.items()
+        if key not in _SHOWN_APART and value not in (None, "", [], {})
+    ]
+    for attempt in result.attempts:
         lines.append(
-            f"attempt {attempt['attempt']}: status {attempt['status']}, class {attempt['failure_class']}, "
-            f"{attempt['elapsed_ms']} ms, waited {attempt['waited_s']} s before it"
+            f"attempt {attempt.number}: status {attempt.status}, class {attempt.failure_class}, "
+            f"{round(attempt.elapsed_ms, 1)} ms, waited {round(attempt.waited_s, 3)} s before it"
         )
     return "\n".join(lines)
 
@@ -55,9 +60,8 @@ def _case(result: CheckResult, classname: str) -> TestCase:
         ]
         if details:
             body += ["", details]
-        excerpt = result.details.get("response_excerpt")
-        if excerpt:
-            body += ["", "response body (excerpt):", str(excerpt)]
+        if result.excerpt:
+            body += ["", "response body (excerpt):", result.excerpt]
         case.add_failure_info(
             message=one_line(result.message, 500),
             output=clean("\n".join(body), BODY_LIMIT),

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from gate.checks.results import Status
+from gate.checks.results import Status, TlsFacts
 from gate.core.failures import FailureClass
 from gate.outcome.report import RunReport, TargetReport
+from gate.outcome.verdict import Decision
 
 KIND = "metrics"
 
 PREFIX = "cometapi_smoke_gate"
-DECISIONS = ("proceed", "hold", "rollback")
-STATUSES = tuple(s.value for s in Status)
 HELP = {
     "result": "1 when the run passed, 0 when it failed.",
     "decision": "1 for the run's decision (proceed, hold, rollback), 0 for the others.",
@@ -33,10 +32,6 @@ HELP = {
 }
 
 
-def _count(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
 def target_label(target: TargetReport) -> str:
     return target.name or "default"
 
@@ -50,7 +45,10 @@ def _labels(base: Mapping[str, str], **extra: str) -> str:
     return "{" + ",".join(f'{k}="{_escape(str(v))}"' for k, v in pairs.items()) + "}"
 
 
-def _samples(run: RunReport, target: TargetReport) -> Iterable[tuple[str, str, float]]:
+Sample = tuple[str, str, float]  # (metric name without the prefix, labels, value)
+
+
+def _samples(run: RunReport, target: TargetReport) -> Iterable[Sample]:
     base = {
         "environment": target.config.environment,
         "target": target_label(target),
@@ -58,22 +56,27 @@ def _samples(run: RunReport, target: TargetReport) -> Iterable[tuple[str, str, f
     }
     verdict = run.verdict if not run.several else target.verdict
     yield "result", _labels(base), 1.0 if verdict.passed else 0.0
-    for decision in DECISIONS:
-        yield "decision", _labels(base, decision=decision), 1.0 if verdict.decision == decision else 0.0
+    for decision in Decision:
+        yield "decision", _labels(base, decision=decision), 1.0 if verdict.decision is decision else 0.0
     for result in target.results:
-        for status in STATUSES:
-            value = 1.0 if result.status.value == status else 0.0
+        for status in Status:
+            value = 1.0 if result.status is status else 0.0
             yield "check_status", _labels(base, check=result.id, status=status), value
     for cls in FailureClass:
         yield "failure", _labels(base, **{"class": cls.value}), 1.0 if verdict.failure_class == cls else 0.0
+    yield from _measured(target, base)
+    yield "duration_seconds", _labels(base), round(target.duration_ms / 1000, 6)
+    yield "last_run_timestamp_seconds", _labels(base), round(target.completed_at.timestamp(), 3)
+
+
+def _measured(target: TargetReport, base: Mapping[str, str]) -> Iterable[Sample]:
+    """Latency, requests, tokens and the certificate's days left, from the checks' typed fields."""
     if target.latency is not None:
         figures = (("p50", target.latency.p50), ("p95", target.latency.p95), ("max", target.latency.max))
         for stat, value in figures:  # not `quantile`: that label belongs to summaries, these are gauges
             yield "latency_seconds", _labels(base, stat=stat), round(value / 1000, 6)
-    attempts = sum(_count(r.details.get("attempts")) for r in target.results)
-    retries = sum(_count(r.details.get("retried", r.details.get("retries"))) for r in target.results)
-    yield "attempts", _labels(base), float(attempts)
-    yield "retries", _labels(base), float(retries)
+    yield "attempts", _labels(base), float(sum(len(r.attempts) for r in target.results))
+    yield "retries", _labels(base), float(sum(r.retries for r in target.results))
     tokens = target.tokens
     for kind, value in (
         ("prompt", tokens.prompt),
@@ -82,11 +85,9 @@ def _samples(run: RunReport, target: TargetReport) -> Iterable[tuple[str, str, f
     ):
         yield "tokens", _labels(base, kind=kind), float(value)
     tls = target.result("tls")
-    days = tls.details.get("cert_days_left") if tls is not None else None
-    if isinstance(days, int):
-        yield "cert_days_left", _labels(base), float(days)
-    yield "duration_seconds", _labels(base), round(target.duration_ms / 1000, 6)
-    yield "last_run_timestamp_seconds", _labels(base), round(target.completed_at.timestamp(), 3)
+    facts = tls.facts_of(TlsFacts) if tls is not None else None
+    if facts is not None and facts.days_left is not None:
+        yield "cert_days_left", _labels(base), float(facts.days_left)
 
 
 def render_target(run: RunReport, target: TargetReport) -> str:

@@ -12,6 +12,7 @@ from gate.config.resolve import RunSettings
 from gate.core.text import one_line
 from gate.outcome.decision_record import Record, decision_record
 from gate.outcome.report import RunReport, TargetReport
+from gate.outcome.verdict import Decision
 from gate.publish.reporters import checks_of
 from gate.publish.reporters.console_lines import tokens_line
 
@@ -91,70 +92,97 @@ def _decision_record(target: TargetReport, settings: RunSettings) -> list[str]:
 
 
 def render_target(target: TargetReport, settings: RunSettings) -> str:
-    lines = [verdict_line(target), ""]
-    verdict = target.verdict
-    failed = target.first_failure
-    if not verdict.passed and verdict.failure_class is not None:
-        lines += [
-            f"**{cell(verdict.failure_class.info.title)}**: {cell(failed.message if failed else '', 500)}",
-            "",
-        ]
-    lines += _checks_table(target.results)
-    lines.append("")
-    if target.latency:
-        lat = target.latency
-        lines += [f"**Latency**: {cell(lat.text())}", ""]
-    if target.request_ids:
-        lines += ["**Request ids**: " + ", ".join(code(r) for r in target.request_ids[:10]), ""]
-    if target.tokens.total:
-        lines += [f"**Tokens spent by the gate**: {cell(tokens_line(target.tokens))}", ""]
-    if not verdict.passed and verdict.failure_class is not None:
-        failure = verdict.failure_class
-        lines += [
-            "### What to check next",
-            "",
-            f"- **`{failure}`** ({cell(failure.info.title)}): "
-            + cell(failed.next_step if failed else failure.next_step, 600),
-        ]
-        if target.quoted_request_id:
-            lines.append(f"- Quote request id {code(target.quoted_request_id)} to support.")
-        lines.append("")
-    if target.warnings:
-        lines += ["### Warnings", ""]
-        lines += [f"- {cell(check)}: {cell(text)}" for check, text in target.warnings[:20]]
-        lines.append("")
-    negatives = [r for r in target.results if r.id.startswith("negative-") and r.status is not Status.SKIP]
-    if negatives:
-        note = "Negative tests send deliberately invalid requests: run them in staging or scheduled jobs."
-        if target.config.environment.lower() in ("production", "prod"):
-            note += " **These ran against production.**"
-        lines += [f"> {note}", ""]
-    if settings.phase == "rollback":
-        if verdict.passed:
-            lines += [
-                "> Rollback verification passed: the same smoke test, against the rolled-back path.",
-                "",
-            ]
-        else:
-            lines += [
-                "> **The rollback did not restore service**: the same smoke test fails against the "
-                "rolled-back path too. Escalate.",
-                "",
-            ]
-    elif verdict.decision == "rollback":
-        lines += [
-            f"> **Roll back**: `{verdict.failure_class}` is a rollback trigger in the {cell(settings.phase)} "
-            "phase (--rollback-on).",
-            "",
-        ]
-    if settings.notices:
-        lines += ["### Configuration notices", ""]
-        lines += [f"- {cell(notice, 600)}" for notice in settings.notices]
-        lines.append("")
+    lines = [verdict_line(target), "", *_failure_line(target), *_checks_table(target.results), ""]
+    lines += _measured(target)
+    lines += _next_steps(target)
+    lines += _warnings(target)
+    lines += _negative_note(target)
+    lines += _phase_note(target, settings)
+    lines += _notices(settings)
     lines += _rollback_plan(settings)
     lines += _decision_record(target, settings)
     lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _failure_line(target: TargetReport) -> list[str]:
+    verdict, failed = target.verdict, target.first_failure
+    if verdict.passed or verdict.failure_class is None:
+        return []
+    title = cell(verdict.failure_class.info.title)
+    return [f"**{title}**: {cell(failed.message if failed else '', 500)}", ""]
+
+
+def _measured(target: TargetReport) -> list[str]:
+    """Latency, request ids and the tokens the gate spent."""
+    lines = []
+    if target.latency:
+        lines += [f"**Latency**: {cell(target.latency.text())}", ""]
+    if target.request_ids:
+        lines += ["**Request ids**: " + ", ".join(code(r) for r in target.request_ids[:10]), ""]
+    if target.tokens.total:
+        lines += [f"**Tokens spent by the gate**: {cell(tokens_line(target.tokens))}", ""]
+    return lines
+
+
+def _next_steps(target: TargetReport) -> list[str]:
+    verdict, failed = target.verdict, target.first_failure
+    failure = verdict.failure_class
+    if verdict.passed or failure is None:
+        return []
+    lines = [
+        "### What to check next",
+        "",
+        f"- **`{failure}`** ({cell(failure.info.title)}): "
+        + cell(failed.next_step if failed else failure.next_step, 600),
+    ]
+    if target.quoted_request_id:
+        lines.append(f"- Quote request id {code(target.quoted_request_id)} to support.")
+    return [*lines, ""]
+
+
+def _warnings(target: TargetReport) -> list[str]:
+    if not target.warnings:
+        return []
+    lines = ["### Warnings", ""]
+    lines += [f"- {cell(check)}: {cell(text)}" for check, text in target.warnings[:20]]
+    return [*lines, ""]
+
+
+def _negative_note(target: TargetReport) -> list[str]:
+    negatives = [r for r in target.results if r.id.startswith("negative-") and r.status is not Status.SKIP]
+    if not negatives:
+        return []
+    note = "Negative tests send deliberately invalid requests: run them in staging or scheduled jobs."
+    if target.config.environment.lower() in ("production", "prod"):
+        note += " **These ran against production.**"
+    return [f"> {note}", ""]
+
+
+def _phase_note(target: TargetReport, settings: RunSettings) -> list[str]:
+    """The rollback verification's result, or the call to roll back."""
+    verdict = target.verdict
+    if settings.phase == "rollback" and verdict.passed:
+        return ["> Rollback verification passed: the same smoke test, against the rolled-back path.", ""]
+    if settings.phase == "rollback":
+        return [
+            "> **The rollback did not restore service**: the same smoke test fails against the "
+            "rolled-back path too. Escalate.",
+            "",
+        ]
+    if verdict.decision is Decision.ROLLBACK:
+        return [
+            f"> **Roll back**: `{verdict.failure_class}` is a rollback trigger in the {cell(settings.phase)} "
+            "phase (--rollback-on).",
+            "",
+        ]
+    return []
+
+
+def _notices(settings: RunSettings) -> list[str]:
+    if not settings.notices:
+        return []
+    return ["### Configuration notices", "", *(f"- {cell(notice, 600)}" for notice in settings.notices), ""]
 
 
 def _run_heading(run: RunReport) -> str:
