@@ -15,7 +15,7 @@ from gate.checks.exchange import Exchange
 from gate.checks.results import CheckResult
 from gate.config.preflight import Preflight
 from gate.config.resolve import GateConfig
-from gate.http.model_families import RequestShape
+from gate.http.model_families import RequestFields
 
 Resolver = Callable[..., list[Any]]
 
@@ -25,7 +25,7 @@ class RunState:
     """What earlier checks hand on to later ones, typed."""
 
     first_exchange: Exchange | None = None  # the completion check's exchange, judged again by output/samples
-    request_shape: RequestShape | None = None  # the smoke request's model-dependent fields, once adapted
+    request_fields: RequestFields | None = None  # the smoke request's model-dependent fields, once adapted
     results: list[CheckResult] = field(default_factory=list)  # every result so far, in order
 
     def result(self, check_id: str) -> CheckResult | None:

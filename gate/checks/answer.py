@@ -57,8 +57,8 @@ def exchange_details(ex: Exchange, facts: ResponseFacts | None) -> dict[str, Any
         "retried": ex.retried,
         "attempt_log": [a.as_dict() for a in ex.attempts],
     }
-    if ex.shape is not None:
-        details["request"] = ex.shape.as_dict()
+    if ex.fields is not None:
+        details["request"] = ex.fields.as_dict()
     if facts is not None:
         details["response_shape"] = list(facts.shape)
         details.update(
@@ -127,11 +127,11 @@ def assert_output(config: GateConfig, ex: Exchange) -> tuple[FailureClass | None
     refusal = _refusal(message, ex)
     if refusal is not None:
         return FailureClass.EMPTY, refusal
-    if config.template is not None and not config.expect_set:
+    if config.request_file is not None and not config.expect_set:
         implied = _any_answer(message.get("tool_calls"), ex.text)
         if implied is not None:
             return None, implied
-    budget = ex.shape.max_tokens if ex.shape else _budget(config)
+    budget = ex.fields.max_tokens if ex.fields else _budget(config)
     return assert_text(config, ex.text, ex.finish_reason, ex.usage, budget)
 
 
@@ -156,7 +156,7 @@ def _any_answer(calls: object, text: str | None) -> str | None:
 
 
 def _budget(config: GateConfig) -> int | None:
-    body = config.template.body if config.template else {}
+    body = config.request_file.body if config.request_file else {}
     value = body.get("max_completion_tokens") or body.get("max_tokens")
     return value if isinstance(value, int) else None
 

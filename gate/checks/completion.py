@@ -17,7 +17,7 @@ from gate.checks.exchange import Exchange, exchange
 from gate.checks.results import CheckResult, Latency, Status
 from gate.core.failures import FailureClass
 from gate.core.text import one_line
-from gate.http.model_families import RequestShape, adapt, rejected_parameter, shape_for
+from gate.http.model_families import RequestFields, adapt, fields_for, rejected_parameter
 
 
 def _attempts_note(ex: Exchange) -> str:
@@ -26,23 +26,23 @@ def _attempts_note(ex: Exchange) -> str:
 
 def check_completion(ctx: RunContext) -> CheckResult:
     started = time.monotonic()
-    shape = shape_for(ctx.config)
+    fields = fields_for(ctx.config)
     send = partial(exchange, ctx.config, ctx.session, rng=ctx.rng, sleep=ctx.sleep, progress=ctx.progress)
-    template = ctx.config.template
-    if template is not None:  # the application's own body, sent as it is: never adapted
-        ex = send(body=template.body, label="completion")
+    request_file = ctx.config.request_file
+    if request_file is not None:  # the application's own body, sent as it is: never adapted
+        ex = send(body=request_file.body, label="completion")
     else:
-        ex = send(shape=shape, label="completion")
+        ex = send(fields=fields, label="completion")
     earlier_ids: list[str] = []
-    while template is None and not ex.ok and ex.failure is FailureClass.REQUEST and ex.http_status == 400:
-        adapted = adapt(shape, rejected_parameter(ex.param, ex.message))
+    while request_file is None and not ex.ok and ex.failure is FailureClass.REQUEST and ex.http_status == 400:
+        adapted = adapt(fields, rejected_parameter(ex.param, ex.message))
         if adapted is None:
             break
         earlier_ids += ex.request_ids
-        shape = adapted
-        ex = send(shape=shape, label="completion (adapted)")
+        fields = adapted
+        ex = send(fields=fields, label="completion (adapted)")
     ctx.state.first_exchange = ex
-    ctx.state.request_shape = shape if template is None else None
+    ctx.state.request_fields = fields if request_file is None else None
     request_ids = tuple(dict.fromkeys([*earlier_ids, *ex.request_ids]))
     if not ex.ok:
         return exchange_result(
@@ -55,7 +55,7 @@ def check_completion(ctx: RunContext) -> CheckResult:
             request_ids=request_ids,
             hint=ex.hint,
         )
-    warnings, warning_class = _warnings(ctx, ex, shape)
+    warnings, warning_class = _warnings(ctx, ex, fields)
     message = (
         f"HTTP {ex.http_status} in {ex.latency_ms:.0f} ms, contract holds "
         f"(model {one_line(str(ex.model), 80)}, finish_reason {ex.finish_reason}, {_attempts_note(ex)})"
@@ -73,7 +73,7 @@ def check_completion(ctx: RunContext) -> CheckResult:
     )
 
 
-def _warnings(ctx: RunContext, ex: Exchange, shape: RequestShape) -> tuple[tuple[str, ...], FailureClass]:
+def _warnings(ctx: RunContext, ex: Exchange, fields: RequestFields) -> tuple[tuple[str, ...], FailureClass]:
     """The answer's warnings and the class they fail with under --fail-on-warn (the first one's)."""
     warnings = list(response_warnings(ctx.config, ex))
     warning_class = FailureClass.CONTRACT
@@ -81,10 +81,10 @@ def _warnings(ctx: RunContext, ex: Exchange, shape: RequestShape) -> tuple[tuple
     if flaky is not None:
         warnings.insert(0, flaky[1])
         warning_class = flaky[0]
-    if shape.adapted:
+    if fields.adapted:
         warnings.insert(
             0,
-            f"the model rejected {', '.join(shape.adapted)}, which the gate chose by default for an unknown "
+            f"the model rejected {', '.join(fields.adapted)}, which the gate chose by default for an unknown "
             f"model ({ctx.config.model}); it passed without: the application's own request must not send "
             "them either",
         )

@@ -17,11 +17,11 @@ from gate.checks.results import Attempt
 from gate.config.resolve import GateConfig
 from gate.core.failures import FailureClass
 from gate.core.text import INTAKE_LIMIT, one_line
-from gate.diagnosis.judge import Judged, evaluate, judge_stream, with_shape_check
+from gate.diagnosis.judge import Judged, evaluate, judge_stream, with_structure_check
 from gate.http.client import TransportError
 from gate.http.endpoint import call, completion_body
 from gate.http.headers import RequestIds
-from gate.http.model_families import RequestShape, shape_for
+from gate.http.model_families import RequestFields, fields_for
 from gate.http.retry import RetryPolicy
 
 
@@ -40,7 +40,7 @@ class Exchange:
     detail: str = ""
     hint: str | None = None
     param: str | None = None
-    shape: RequestShape | None = None  # the request fields it was sent with
+    fields: RequestFields | None = None  # the model-dependent request fields it was sent with
     total_ms: float | None = None  # every attempt and every wait between them
 
     @property
@@ -94,7 +94,7 @@ def exchange(
     config: GateConfig,
     session: requests.Session,
     *,
-    shape: RequestShape | None = None,
+    fields: RequestFields | None = None,
     body: Mapping[str, Any] | None = None,
     api_key: str | None = None,
     model: str | None = None,
@@ -108,17 +108,17 @@ def exchange(
     `x-should-retry: true`; never when it says false), inside the retry budget. `progress` hears of each
     retry scheduled and, every HEARTBEAT_S, of a request still waiting.
 
-    The body is the gate's own (the configured prompts, `shape` by model family) or, given `body`, exactly
+    The body is the gate's own (the configured prompts, `fields` by model family) or, given `body`, exactly
     that (the application's request file); `model` replaces only the model (the negative tests)."""
     policy = RetryPolicy(config.retries if retry else 0, config.retry_budget, config.max_retry_after)
     rng = rng or random.Random()
     started = time.monotonic()
     if body is not None:
         sent: Mapping[str, Any] = {**body, "model": model} if model else body
-        shape = None
+        fields = None
     else:
-        shape = shape or shape_for(config)
-        sent = completion_body(config, shape, model)
+        fields = fields or fields_for(config)
+        sent = completion_body(config, fields, model)
     attempts: list[Attempt] = []
     waited = 0.0
     while True:
@@ -137,7 +137,7 @@ def exchange(
                 request_id=judged.ids.primary,
             )
         )
-        final = replace(_exchange(judged, attempts, shape), total_ms=(time.monotonic() - started) * 1000)
+        final = replace(_exchange(judged, attempts, fields), total_ms=(time.monotonic() - started) * 1000)
         if judged.failure is None or number > policy.retries or not _retryable(judged):
             return final
         waited = policy.delay(number, judged.retry_after, rng)
@@ -219,11 +219,11 @@ def _attempt(
     if collector is not None and not response.body and 200 <= response.status < 300:
         judged = judge_stream(response, collector, tools_sent)  # the body went to the collector
     else:
-        judged = with_shape_check(evaluate(response), tools_sent)
+        judged = with_structure_check(evaluate(response), tools_sent)
     return replace(judged, message=one_line(judged.message, INTAKE_LIMIT))
 
 
-def _exchange(judged: Judged, attempts: list[Attempt], shape: RequestShape | None) -> Exchange:
+def _exchange(judged: Judged, attempts: list[Attempt], fields: RequestFields | None) -> Exchange:
     return Exchange(
         failure=judged.failure,
         message=judged.message,
@@ -236,5 +236,5 @@ def _exchange(judged: Judged, attempts: list[Attempt], shape: RequestShape | Non
         detail=judged.excerpt,
         hint=judged.hint,
         param=judged.param,
-        shape=shape,
+        fields=fields,
     )

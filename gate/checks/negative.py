@@ -30,13 +30,13 @@ def check_negative(ctx: RunContext, case: str) -> CheckResult:
     expected, what = CASES[case]
     check_id = f"negative-{case}"
     started = time.monotonic()
-    shape = ctx.state.request_shape
-    body = config.template.body if config.template else None
+    fields = ctx.state.request_fields
+    body = config.request_file.body if config.request_file else None
     if case == "invalid-key":
         ex = exchange(
             config,
             ctx.session,
-            shape=shape,
+            fields=fields,
             body=body,
             api_key=f"sk-invalid-{secrets.token_hex(16)}",
             retry=False,
@@ -45,7 +45,7 @@ def check_negative(ctx: RunContext, case: str) -> CheckResult:
         ex = exchange(
             config,
             ctx.session,
-            shape=shape,
+            fields=fields,
             body=body,
             model=f"cometapi-smoke-gate-no-such-model-{secrets.token_hex(4)}",
             retry=False,

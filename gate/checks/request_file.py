@@ -25,7 +25,7 @@ from gate.checks.results import CheckResult, Status, Tokens
 from gate.core.failures import FailureClass
 from gate.core.text import one_line
 from gate.http.endpoint import completion_body
-from gate.http.model_families import shape_for
+from gate.http.model_families import fields_for
 
 _ANSWER = {
     "type": "object",
@@ -71,7 +71,7 @@ def _errors(schema: Mapping[str, Any], instance: Any) -> list[str]:
     ]
 
 
-def judge_structured(
+def examine_structured(
     payload: Mapping[str, Any] | None, response_format: Mapping[str, Any]
 ) -> tuple[FailureClass | None, str]:
     kind = response_format.get("type")
@@ -102,7 +102,7 @@ def judge_structured(
     return None, f"the content is JSON that validates against json_schema '{name}'"
 
 
-def judge_tool_calls(
+def examine_tool_calls(
     payload: Mapping[str, Any] | None, tools: list[Mapping[str, Any]], forced: str | None
 ) -> tuple[FailureClass | None, str]:
     declared = {
@@ -154,8 +154,8 @@ def _call_problem(number: int, function: Mapping[str, Any], declared: Mapping[st
 
 def _probe(ctx: RunContext, extra: Mapping[str, Any], label: str) -> Exchange:
     config = ctx.config
-    shape = ctx.state.request_shape or shape_for(config)
-    body = {**completion_body(config, shape), **extra}
+    fields = ctx.state.request_fields or fields_for(config)
+    body = {**completion_body(config, fields), **extra}
     return exchange(
         config, ctx.session, body=body, rng=ctx.rng, sleep=ctx.sleep, progress=ctx.progress, label=label
     )
@@ -177,29 +177,34 @@ def _result(
 
 def check_structured_output(ctx: RunContext) -> CheckResult:
     started = time.monotonic()
-    template = ctx.config.template
-    if template is not None and template.response_format is not None:
+    request_file = ctx.config.request_file
+    if request_file is not None and request_file.response_format is not None:
         return _result(
-            "structured-output", started, None, judge_structured(_payload(ctx), template.response_format)
+            "structured-output",
+            started,
+            None,
+            examine_structured(_payload(ctx), request_file.response_format),
         )
     ex = _probe(ctx, STRUCTURED_PROBE, "structured-output")
     if not ex.ok:
         return _result("structured-output", started, ex, (ex.failure, ex.message))
     return _result(
-        "structured-output", started, ex, judge_structured(ex.payload, STRUCTURED_PROBE["response_format"])
+        "structured-output", started, ex, examine_structured(ex.payload, STRUCTURED_PROBE["response_format"])
     )
 
 
 def check_tool_calls(ctx: RunContext) -> CheckResult:
     started = time.monotonic()
-    template = ctx.config.template
-    if template is not None and template.tools:
-        verdict = judge_tool_calls(_payload(ctx), template.tools, template.forced_tool)
+    request_file = ctx.config.request_file
+    if request_file is not None and request_file.tools:
+        verdict = examine_tool_calls(_payload(ctx), request_file.tools, request_file.forced_tool)
         return _result("tool-calls", started, None, verdict)
     ex = _probe(ctx, TOOLS_PROBE, "tool-calls")
     if not ex.ok:
         return _result("tool-calls", started, ex, (ex.failure, ex.message))
-    return _result("tool-calls", started, ex, judge_tool_calls(ex.payload, TOOLS_PROBE["tools"], "required"))
+    return _result(
+        "tool-calls", started, ex, examine_tool_calls(ex.payload, TOOLS_PROBE["tools"], "required")
+    )
 
 
 def check_usage_chunk(ctx: RunContext) -> CheckResult:

@@ -28,7 +28,7 @@ class PlannedCheck:
 
 def config_result(ctx: RunContext) -> CheckResult:
     c = ctx.config
-    request = f", request file {c.template.path}" if c.template else ""
+    request = f", request file {c.request_file.path}" if c.request_file else ""
     result = passed(
         "config",
         f"{c.endpoint_host}, model {c.model}, {c.samples} sample(s), deadline {c.timeout:g} s{request}",
@@ -36,7 +36,7 @@ def config_result(ctx: RunContext) -> CheckResult:
         model=c.model,
         environment=c.environment,
     )
-    notes = c.template.notes if c.template else ()
+    notes = c.request_file.notes if c.request_file else ()
     if not notes:
         return result
     return replace(result, status=Status.WARN, warnings=notes, warning_class=FailureClass.REQUEST)
@@ -66,12 +66,14 @@ def _answer_checks(config: GateConfig) -> list[PlannedCheck]:
     """What the request file implies of the answer (or the options ask for): structured output, tool calls,
     SDK parity, the usage chunk."""
     checks = []
-    template = config.template
-    if config.check_structured_output or (template is not None and template.response_format is not None):
+    request_file = config.request_file
+    if config.check_structured_output or (
+        request_file is not None and request_file.response_format is not None
+    ):
         from gate.checks.request_file import check_structured_output
 
         checks.append(PlannedCheck("structured-output", check_structured_output))
-    if config.check_tools or (template is not None and template.tools):
+    if config.check_tools or (request_file is not None and request_file.tools):
         from gate.checks.request_file import check_tool_calls
 
         checks.append(PlannedCheck("tool-calls", check_tool_calls))
@@ -79,7 +81,7 @@ def _answer_checks(config: GateConfig) -> list[PlannedCheck]:
         from gate.checks.sdk import check_sdk_parity
 
         checks.append(PlannedCheck("sdk-parity", check_sdk_parity))
-    if template is not None and template.wants_usage_chunk:
+    if request_file is not None and request_file.wants_usage_chunk:
         from gate.checks.request_file import check_usage_chunk
 
         checks.append(PlannedCheck("usage-chunk", check_usage_chunk))

@@ -90,12 +90,12 @@ def _send_others(ctx: RunContext) -> list[Exchange]:
 
     def sample(item: tuple[int, float]) -> Exchange:
         number, seed = item
-        template = config.template
+        request_file = config.request_file
         return exchange(
             config,
             ctx.session,
-            body=template.body if template else None,
-            shape=ctx.state.request_shape,
+            body=request_file.body if request_file else None,
+            fields=ctx.state.request_fields,
             rng=random.Random(seed),
             sleep=ctx.sleep,
             progress=ctx.progress,

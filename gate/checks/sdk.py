@@ -18,7 +18,7 @@ from gate.checks.results import CheckResult, Status, Tokens
 from gate.core.failures import FailureClass
 from gate.core.text import one_line
 from gate.http.endpoint import completion_body
-from gate.http.model_families import shape_for
+from gate.http.model_families import fields_for
 
 _STATUS_CLASSES = {
     401: FailureClass.AUTH,
@@ -67,7 +67,9 @@ def check_sdk_parity(ctx: RunContext) -> CheckResult:
     config = ctx.config
     raw = ctx.state.first_exchange
     assert raw is not None and raw.payload is not None, "planned after the completion check passed"
-    body = dict(config.template.body) if config.template else completion_body(config, shape_for(config))
+    body = (
+        dict(config.request_file.body) if config.request_file else completion_body(config, fields_for(config))
+    )
     body.pop("stream", None)  # the SDK's parse of a complete answer; streams are checked by the stream check
     body.pop("stream_options", None)
     details: dict[str, object] = {"sdk": "openai", "sdk_version": openai.__version__}

@@ -18,21 +18,21 @@ from gate.diagnosis.stream_reader import StreamCollector
 from gate.http.client import HttpResponse, TransportError
 from gate.http.endpoint import call, completion_body
 from gate.http.headers import request_ids
-from gate.http.model_families import shape_for
+from gate.http.model_families import fields_for
 
 
 def check_stream(ctx: RunContext) -> CheckResult:
     config = ctx.config
     started = time.monotonic()
     collector = StreamCollector(started)
-    shape = ctx.state.request_shape or shape_for(config)
+    fields = ctx.state.request_fields or fields_for(config)
     try:
         response = call(
             config,
             ctx.session,
             "POST",
             "/chat/completions",
-            body=json.dumps(completion_body(config, shape, stream=True)).encode("utf-8"),
+            body=json.dumps(completion_body(config, fields, stream=True)).encode("utf-8"),
             sink=collector.feed,
         )
     except TransportError as error:
@@ -67,7 +67,7 @@ def check_stream(ctx: RunContext) -> CheckResult:
         return seen(Status.FAIL, message, FailureClass.PROTOCOL)
     text = "".join(collector.parts)
     failure_class, message = assert_text(
-        config, text, collector.finish_reason, collector.usage, shape.max_tokens
+        config, text, collector.finish_reason, collector.usage, fields.max_tokens
     )
     if failure_class is not None:
         return seen(Status.FAIL, f"streamed text: {message}", failure_class)

@@ -27,7 +27,7 @@ _PLACEHOLDER = re.compile(r"\{\{\s*(prompt|model)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-
 
 
 @dataclass(frozen=True, eq=False)
-class Template:
+class RequestFile:
     body: Mapping[str, Any]
     path: Path
     notes: tuple[str, ...]  # warnings found before sending (unknown fields)
@@ -64,7 +64,7 @@ class Template:
         return self.streams and isinstance(options, Mapping) and options.get("include_usage") is True
 
 
-def load_template(
+def load_request_file(
     path: Path,
     *,
     prompt: str,
@@ -73,7 +73,7 @@ def load_template(
     secrets: list[str],
     source: str,
     request_vars: Sequence[str] = (),
-) -> Template:
+) -> RequestFile:
     """The filled, checked body; raises ConfigError (exit 2, nothing sent) with every finding named.
 
     `${VAR}` reads only the names in `request_vars` (gate/config/request_vars.py), and the values of the
@@ -125,7 +125,7 @@ def load_template(
         "gateway may drop it silently"
         for name in unknown_fields(body)
     )
-    return Template(body, path, notes)
+    return RequestFile(body, path, notes)
 
 
 def _invalid_schemas(body: Mapping[str, Any]) -> str | None:

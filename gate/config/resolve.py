@@ -26,7 +26,7 @@ from gate.config.settings import RunSettings, resolve_settings
 from gate.config.urls import normalize_base_url, shown_url
 
 if TYPE_CHECKING:  # loaded only when a request file is used
-    from gate.config.request_file import Template
+    from gate.config.request_file import RequestFile
 
 TARGET_OPTIONS = [spec for spec in OPTIONS if spec.scope == "target"]
 
@@ -75,7 +75,7 @@ class GateConfig:
     sim_scenario: str | None = None
     sources: Mapping[str, str] | None = None
     baseline_report: Mapping[str, object] | None = None
-    template: Template | None = None  # the request file, filled and checked
+    request_file: RequestFile | None = None  # the request file, filled and checked
 
     @property
     def expect_set(self) -> bool:
@@ -180,7 +180,7 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
     )
     baseline_report = check.load_baseline_report(values["baseline"], sources["baseline"])
     check.check_sdk(bool(values["sdk_parity"]), sources["sdk_parity"])
-    template = _template(values.pop("request_file"), values, sources, env)
+    request_file = _request_file(values.pop("request_file"), values, sources, env)
     return GateConfig(
         base_url=base_url,
         api_root=endpoint.root,
@@ -188,14 +188,14 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
         sim_scenario=endpoint.sim_scenario,
         sources=sources,
         baseline_report=baseline_report,
-        template=template,
+        request_file=request_file,
         **values,
     )
 
 
-def _template(
+def _request_file(
     path: Path | None, values: Mapping[str, Any], sources: Mapping[str, str], env: Mapping[str, str]
-) -> Template | None:
+) -> RequestFile | None:
     """The request file, filled and checked. --request-vars is checked even without a request file: a bad
     list is a mistake either way."""
     request_vars: tuple[str, ...] = ()
@@ -205,9 +205,9 @@ def _template(
         request_vars = parse_request_vars(str(values["request_vars"]), sources["request_vars"])
     if path is None:
         return None
-    from gate.config.request_file import load_template
+    from gate.config.request_file import load_request_file
 
-    return load_template(
+    return load_request_file(
         path,
         prompt=str(values["prompt"]),
         model=str(values["model"]),

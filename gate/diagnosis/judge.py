@@ -87,7 +87,7 @@ def evaluate(response: HttpResponse) -> Judged:
         found = describe_non_json(response, payload)
         excerpt = _excerpt(response.body, payload)
         return Judged(found.failure_class, found.message, None, ids, None, excerpt, found.hint, **common)
-    named = shape_problem(payload, tools_sent=True) if isinstance(payload, Mapping) else None
+    named = structure_problem(payload, tools_sent=True) if isinstance(payload, Mapping) else None
     problems = violations(payload) if named is None else [named]
     if problems:
         message = named or f"response breaks the contract: {'; '.join(problems[:3])}"
@@ -96,7 +96,7 @@ def evaluate(response: HttpResponse) -> Judged:
     return Judged(None, f"HTTP {response.status}", payload, ids, **common)
 
 
-def shape_problem(payload: Mapping[str, Any], tools_sent: bool) -> str | None:
+def structure_problem(payload: Mapping[str, Any], tools_sent: bool) -> str | None:
     """The answer shapes the runbook tells parsers to expect, named (class contract) when client code
     expecting the usual string would break on them."""
     choices = payload.get("choices")
@@ -127,16 +127,16 @@ def judge_stream(response: HttpResponse, collector: StreamCollector, tools_sent:
         message = f"the stream ended after {collector.chunks} chunk(s) without data: [DONE]"
         return Judged(FailureClass.PROTOCOL, message, ids=ids, **common)
     payload = collector.as_completion()
-    problem = shape_problem(payload, tools_sent)
+    problem = structure_problem(payload, tools_sent)
     if problem is not None:
         return Judged(FailureClass.CONTRACT, problem, ids=ids, **common)
     return Judged(None, f"HTTP {response.status} (stream, {collector.chunks} chunks)", payload, ids, **common)
 
 
-def with_shape_check(judged: Judged, tools_sent: bool) -> Judged:
+def with_structure_check(judged: Judged, tools_sent: bool) -> Judged:
     if judged.failure is not None or judged.payload is None:
         return judged
-    problem = shape_problem(judged.payload, tools_sent)
+    problem = structure_problem(judged.payload, tools_sent)
     return (
         judged
         if problem is None

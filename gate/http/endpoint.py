@@ -12,26 +12,26 @@ import requests
 
 from gate.config.resolve import GateConfig
 from gate.http.client import HttpResponse, send
-from gate.http.model_families import RequestShape
+from gate.http.model_families import RequestFields
 
 
 def completion_body(
-    config: GateConfig, shape: RequestShape, model: str | None = None, stream: bool = False
+    config: GateConfig, fields: RequestFields, model: str | None = None, stream: bool = False
 ) -> dict[str, object]:
-    """The gate's smoke request: the configured prompts, with the model-dependent fields of `shape`."""
+    """The gate's smoke request: the configured prompts, with the model-dependent fields of `fields`."""
     body: dict[str, object] = {
         "model": model or config.model,
         "messages": [
             {"role": "system", "content": config.system_prompt},
             {"role": "user", "content": config.prompt},
         ],
-        shape.token_param: shape.max_tokens,
+        fields.token_param: fields.max_tokens,
         "stream": stream,
     }
-    if shape.temperature is not None:
-        body["temperature"] = shape.temperature
-    if shape.reasoning_effort is not None:
-        body["reasoning_effort"] = shape.reasoning_effort
+    if fields.temperature is not None:
+        body["temperature"] = fields.temperature
+    if fields.reasoning_effort is not None:
+        body["reasoning_effort"] = fields.reasoning_effort
     return body
 
 

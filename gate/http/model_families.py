@@ -59,7 +59,7 @@ def family_of(model: str) -> Family:
 
 
 @dataclass(frozen=True)
-class RequestShape:
+class RequestFields:
     """The parameters of the gate's smoke request that depend on the model, and which the gate chose."""
 
     family: str
@@ -80,7 +80,7 @@ class RequestShape:
         }
 
 
-def shape_for(config: GateConfig) -> RequestShape:
+def fields_for(config: GateConfig) -> RequestFields:
     family = family_of(config.model)
     chosen = {"reasoning_effort"}
     if config.token_param is None:
@@ -89,7 +89,7 @@ def shape_for(config: GateConfig) -> RequestShape:
         chosen.add("max_tokens")
     if config.temperature is None:
         chosen.add("temperature")
-    return RequestShape(
+    return RequestFields(
         family=family.name,
         token_param=config.token_param or family.token_param,
         max_tokens=config.max_tokens if config.max_tokens is not None else family.budget,
@@ -110,17 +110,21 @@ def rejected_parameter(param: str | None, message: str) -> str | None:
     return found.group(1).rsplit(".", 1)[-1] if found else None
 
 
-def adapt(shape: RequestShape, rejected: str | None) -> RequestShape | None:
-    """The shape without the field the model rejected, when the gate chose that field; else None (a value
+def adapt(fields: RequestFields, rejected: str | None) -> RequestFields | None:
+    """The fields without the field the model rejected, when the gate chose that field; else None (a value
     the user set is never changed: its rejection is the finding)."""
-    if rejected == "max_tokens" and shape.token_param == "max_tokens" and "token_param" in shape.chosen:
-        budget = max(shape.max_tokens, REASONING_BUDGET) if "max_tokens" in shape.chosen else shape.max_tokens
+    if rejected == "max_tokens" and fields.token_param == "max_tokens" and "token_param" in fields.chosen:
+        budget = (
+            max(fields.max_tokens, REASONING_BUDGET) if "max_tokens" in fields.chosen else fields.max_tokens
+        )
         note = "max_tokens (sent max_completion_tokens instead)"
         return replace(
-            shape, token_param="max_completion_tokens", max_tokens=budget, adapted=(*shape.adapted, note)
+            fields, token_param="max_completion_tokens", max_tokens=budget, adapted=(*fields.adapted, note)
         )
-    if rejected == "temperature" and shape.temperature is not None and "temperature" in shape.chosen:
-        return replace(shape, temperature=None, adapted=(*shape.adapted, "temperature (left out)"))
-    if rejected in ("reasoning_effort", "effort") and shape.reasoning_effort is not None:
-        return replace(shape, reasoning_effort=None, adapted=(*shape.adapted, "reasoning_effort (left out)"))
+    if rejected == "temperature" and fields.temperature is not None and "temperature" in fields.chosen:
+        return replace(fields, temperature=None, adapted=(*fields.adapted, "temperature (left out)"))
+    if rejected in ("reasoning_effort", "effort") and fields.reasoning_effort is not None:
+        return replace(
+            fields, reasoning_effort=None, adapted=(*fields.adapted, "reasoning_effort (left out)")
+        )
     return None

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from gate.simulator import behaviours as b
 from gate.simulator import hostile as h
-from gate.simulator import newapi, reasoning
-from gate.simulator import request_files as templates
+from gate.simulator import newapi, reasoning, request_files
 from gate.simulator import responses as r
 from gate.simulator import timing as t
 from gate.simulator.behaviours import Behaviour
@@ -231,7 +230,7 @@ _TABLE = [
 
 # The gateway CometAPI runs (one-api / new-api), answering in its own dialect, and a reasoning model.
 # ... and the application's own requests: structured outputs and tool calls, honoured or not.
-_TABLE += [Scenario(*entry) for entry in (*newapi.SCENARIOS, *reasoning.SCENARIOS, *templates.SCENARIOS)]
+_TABLE += [Scenario(*entry) for entry in (*newapi.SCENARIOS, *reasoning.SCENARIOS, *request_files.SCENARIOS)]
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in _TABLE}
 

@@ -157,7 +157,7 @@ def test_lenient_resolve_never_raises_and_says_where_a_bad_value_fell_back():
     assert run.settings.mode == "enforce"
     assert config.api_key == "" and config.model == "(not set)"
     assert "secret" not in config.base_url and "abc" not in config.base_url
-    assert config.endpoint_host == "gw.example.com" and config.template is None
+    assert config.endpoint_host == "gw.example.com" and config.request_file is None
     with pytest.raises(ConfigError):
         resolve(flags, {})
 

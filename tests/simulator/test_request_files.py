@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, Simulator
-from gate.simulator import request_files as templates
+from gate.simulator import request_files as sim_request_files
 from gate.simulator import scenarios as registry
 from gate.simulator.scenarios import Scenario
 
@@ -69,7 +69,7 @@ def json_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, description, behaviour in templates.SCENARIOS:
+    for name, description, behaviour in sim_request_files.SCENARIOS:
         monkeypatch.setitem(registry.SCENARIOS, name, Scenario(name, description, behaviour))
 
 
@@ -128,12 +128,12 @@ def test_every_scenario_is_tested() -> None:
     faults = {"json_schema_dropped", "json_schema_rejected", "json_schema_invalid", "tools_ignored"}
     faults |= {"tools_bad_arguments", "tools_unknown_name", "tools_schema_violation", "tools_streamed_pieces"}
     faults |= {"refusal", "content_parts", "tool_calls_unasked", "rejects_unknown_field", "ok"}
-    assert {name for name, _, _ in templates.SCENARIOS} == {f"tmpl_{f}" for f in faults}
-    for _, description, behaviour in templates.SCENARIOS:
+    assert {name for name, _, _ in sim_request_files.SCENARIOS} == {f"tmpl_{f}" for f in faults}
+    for _, description, behaviour in sim_request_files.SCENARIOS:
         assert description and "\n" not in description and callable(behaviour)
 
 
-@pytest.mark.parametrize("name", [name for name, _, _ in templates.SCENARIOS])
+@pytest.mark.parametrize("name", [name for name, _, _ in sim_request_files.SCENARIOS])
 def test_key_model_and_models_list(sim: Simulator, session: requests.Session, name: str) -> None:
     assert post(sim, session, name, headers={"Authorization": "Bearer sk-wrong"}).status_code == 401
     r = post(sim, session, name, model="no-such-model")
