@@ -30,7 +30,7 @@ from gate.http.client import new_session
 from gate.outcome.report import RunReport, TargetReport, run_report, target_report
 from gate.publish.github import GitHubActions
 from gate.publish.reporters import console_lines as console
-from gate.publish.terminal import Console
+from gate.publish.terminal import Console, events_module
 from gate.publish.writer import Artifact, default_artifacts, publish
 
 MAX_CONCURRENT_TARGETS = 8
@@ -61,17 +61,12 @@ def run_target(
     emit, redact = out.emit, out.redactor.redact_deep
     config = target.config
     emit(*console.header(redact(config)))
-    if out.json_lines:
-        from gate.publish.reporters import events
-
-        out.event(events.run_start(redact(config), settings, target.name))
+    out.event(lambda: events_module().run_start(redact(config), settings, target.name))
 
     def on_result(result: CheckResult) -> None:
         safe = redact(result)  # before any line or event cuts its text
         emit(*console.check_line(safe))
-        if out.json_lines:
-            for event in events.check_events(safe, redact(config), settings, target.name):
-                out.event(event)
+        out.event(lambda: events_module().check_events(safe, redact(config), settings, target.name))
 
     started = dt.datetime.now(dt.UTC)
     with _live(config) as live:
@@ -102,7 +97,7 @@ def _run_several(
 
     def one(item: tuple[Target, float, Progress]) -> tuple[TargetReport, str]:
         target, seed, own = item
-        buffer = Console(io.StringIO(), out.redactor, json_lines=out.json_lines)
+        buffer = out.copy(io.StringIO())
         report = run_target(target, run.settings, env, buffer, random.Random(seed), own)
         return report, buffer.stream.getvalue()  # type: ignore[attr-defined]
 
@@ -110,11 +105,8 @@ def _run_several(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="target") as pool:
         finished = list(pool.map(one, zip(run.targets, seeds, progress, strict=True)))
     for report, log in finished:
-        if out.json_lines:  # already events, one JSON object per line
-            out.stream.write(log)
-            continue
         status = console.target_status(out.redactor.redact_deep(report))
-        out.emit(f"=== target {report.name} ===", *log.rstrip("\n").split("\n"), status, "")
+        out.block(f"=== target {report.name} ===", log, status)
     return [report for report, _ in finished]
 
 
@@ -191,11 +183,7 @@ def _announce(run: RunConfig, out: Console, env: Mapping[str, str]) -> GitHubAct
         title = "targets" if run.several else run.targets[0].config.environment
         github.group(f"cometapi-smoke-gate: {title}")
     out.emit(*(f"warning: {notice}" for notice in run.settings.notices))
-    if out.json_lines:
-        from gate.publish.reporters import events
-
-        for notice in run.settings.notices:
-            out.event(events.notice(notice))
+    out.event(lambda: [events_module().notice(notice) for notice in run.settings.notices])
     return github
 
 

@@ -5,17 +5,66 @@ gate.publish.github."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType
 from typing import TextIO
 
 from gate.core.redact import Redactor
 from gate.core.text import neutralise, neutralise_json_line
 from gate.publish.reporters.console_lines import colorize
 
+Events = Callable[[], "Mapping[str, object] | Iterable[Mapping[str, object]]"]
+
+
+class _HumanLines:
+    """The default sink: human lines; events are not even built."""
+
+    json_lines = False
+
+    def lines(self, console: Console, lines: Iterable[str]) -> None:
+        for line in lines:
+            text = console.redactor.redact(neutralise(line))  # inert first: redaction only ever adds ***
+            console.write(colorize(text) if console.color else text)
+
+    def events(self, console: Console, build: Events) -> None:
+        return
+
+    def block(self, console: Console, title: str, log: str, status: str) -> None:
+        console.emit(title, *log.rstrip("\n").split("\n"), status, "")
+
+
+class _JsonLines:
+    """`--log-format json`: one JSON object per event and line; human lines are dropped."""
+
+    json_lines = True
+
+    def lines(self, console: Console, lines: Iterable[str]) -> None:
+        return
+
+    def events(self, console: Console, build: Events) -> None:
+        built = build()
+        for payload in [built] if isinstance(built, Mapping) else built:
+            safe = console.redactor.redact_deep(dict(payload))
+            line = json.dumps(safe, ensure_ascii=False, allow_nan=False, default=str)
+            console.write(neutralise_json_line(console.redactor.redact(line)))
+
+    def block(self, console: Console, title: str, log: str, status: str) -> None:
+        if log:  # already events, one JSON object per line
+            console.write(log.rstrip("\n"))
+
+
+def events_module() -> ModuleType:
+    """gate.publish.reporters.events, imported only when a JSON-lines console builds an event."""
+    from gate.publish.reporters import events
+
+    return events
+
 
 class Console:
-    """Human lines by default; with `json_lines`, only events, one JSON object per line (human lines are
-    dropped, GitHub workflow commands are written by gate.publish.github, not here)."""
+    """The console stream, through one of two sinks: human lines (the default) or JSON lines. Callers emit
+    lines and hand over events as builders (`console.event(lambda: ...)`), and the sink decides what is
+    written, so no caller branches on the format. GitHub workflow commands are written by
+    gate.publish.github, not here."""
 
     def __init__(
         self, stream: TextIO, redactor: Redactor, color: bool = False, json_lines: bool = False
@@ -23,20 +72,37 @@ class Console:
         self.stream = stream
         self.redactor = redactor
         self.color = color
-        self.json_lines = json_lines
+        self.sink: _HumanLines | _JsonLines = _JsonLines() if json_lines else _HumanLines()
         self.muted = False  # set on a copy whose writer was abandoned (an interrupted run's checks)
 
-    def copy(self) -> Console:
-        """The same stream and settings, muted on its own."""
-        return Console(self.stream, self.redactor, self.color, self.json_lines)
+    @property
+    def json_lines(self) -> bool:
+        return self.sink.json_lines
 
-    def event(self, payload: Mapping[str, object]) -> None:
-        if not self.json_lines or self.muted:
-            return
-        safe = self.redactor.redact_deep(dict(payload))
-        line = json.dumps(safe, ensure_ascii=False, allow_nan=False, default=str)
-        self._write(neutralise_json_line(self.redactor.redact(line)) + "\n")
-        self._flush()
+    def copy(self, stream: TextIO | None = None) -> Console:
+        """The same settings on the same stream (or another), muted on its own."""
+        return Console(stream or self.stream, self.redactor, self.color, self.json_lines)
+
+    def emit(self, *lines: str) -> None:
+        if not self.muted:
+            self.sink.lines(self, lines)
+            self._flush()
+
+    def event(self, build: Events) -> None:
+        """An event (or several) for the JSON log; `build` is called only when the sink writes events."""
+        if not self.muted:
+            self.sink.events(self, build)
+            self._flush()
+
+    def block(self, title: str, log: str, status: str) -> None:
+        """One target's buffered log, framed by its title and status (several targets print in order)."""
+        if not self.muted:
+            self.sink.block(self, title, log, status)
+            self._flush()
+
+    def write(self, text: str) -> None:
+        """One line as it is (already made inert and redacted by the sink)."""
+        self._write(text + "\n")
 
     @staticmethod
     def wants_color(stream: TextIO, env: Mapping[str, str]) -> bool:
@@ -45,14 +111,6 @@ class Console:
             return False
         isatty = getattr(stream, "isatty", None)
         return bool(isatty and isatty())
-
-    def emit(self, *lines: str) -> None:
-        if self.json_lines or self.muted:
-            return
-        for line in lines:
-            text = self.redactor.redact(neutralise(line))  # inert first: redaction only ever adds ***
-            self._write((colorize(text) if self.color else text) + "\n")
-        self._flush()
 
     def _flush(self) -> None:
         try:

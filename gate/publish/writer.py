@@ -25,7 +25,7 @@ from gate.outcome.report import RunReport
 from gate.publish.github import GitHubActions, outputs
 from gate.publish.reporters import Reporter, reporter
 from gate.publish.reporters import console_lines as console
-from gate.publish.terminal import Console
+from gate.publish.terminal import Console, events_module
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,12 +159,10 @@ def _close(
         else:
             out.emit(f"  wrote      : {artifact.path}")
     pushed = _push(safe, out, github)
-    if out.json_lines:
-        from gate.publish.reporters import events
-
-        for path, problem in writing.missing.items():
-            out.event(events.notice(f"NOT WRITTEN: {path}: {problem}"))
-        out.event({**events.verdict(safe), "metrics_pushed": pushed})
+    out.event(
+        lambda: [events_module().notice(f"NOT WRITTEN: {p}: {why}") for p, why in writing.missing.items()]
+    )
+    out.event(lambda: {**events_module().verdict(safe), "metrics_pushed": pushed})
     if github is not None:
         github.annotate(safe)
         github.give_to_workspace_owner([a.path for a in artifacts if writing.written(a.path)])
@@ -208,7 +206,7 @@ def _push(run: RunReport, out: Console, github: GitHubActions | None) -> bool | 
     if not base or run.verdict.failure_class is FailureClass.INTERRUPTED:
         return None  # an interrupted run has seconds left: no network, and nothing to chart
     from gate.publish.pushgateway import push
-    from gate.publish.reporters import events, metrics
+    from gate.publish.reporters import metrics
 
     ok = True
     for target in run.targets:
@@ -219,7 +217,7 @@ def _push(run: RunReport, out: Console, github: GitHubActions | None) -> bool | 
             continue
         ok = False
         out.emit(f"warning: {problem}")
-        out.event(events.notice(problem))
+        out.event(lambda problem=problem: events_module().notice(problem))
         if github is not None:
             github.warn("smoke gate: metrics", problem)
     return ok

@@ -360,7 +360,9 @@ def test_stream_usage_chunk(http: requests.Session, litellm_peer: Peer) -> None:
     last = json.loads(events[-2][len("data: ") :])
     assert last["choices"] == [{"index": 0, "delta": {}}]
     assert {"prompt_tokens", "completion_tokens", "total_tokens", "cost"} <= set(last["usage"])
-    schema = json.loads((ROOT / "gate" / "contract" / "chat_completion_chunk.schema.json").read_text())
+    schema = json.loads(
+        (ROOT / "gate" / "core" / "contract" / "chat_completion_chunk.schema.json").read_text()
+    )
     jsonschema.validate(last, schema)  # the gate's chunk contract accepts it
     observe("chat stream, include_usage", 200, None, "pass", "usage chunk has choices=[{index 0, delta {}}]")
 
