@@ -27,7 +27,7 @@ from gate.config.resolve import ConfigError, resolve
 from gate.simulator import DEFAULT_API_KEY
 from tests.support import target_config
 
-SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PATH = Path("input.yml")
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 SCALARS = st.one_of(

@@ -401,7 +401,7 @@ def _found_whole(text: str, kind: str, token: str) -> None:
     assert not any(_shows(f.masked, token) for f in findings)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_secret_in_prose() | _aws_secret_in_prose())
 def test_a_generated_secret_in_prose_is_found_whole_as_its_kind(case: tuple[str, str, str]) -> None:
     kind, token, text = case
@@ -444,7 +444,7 @@ HARMLESS = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(HARMLESS, max_size=8), st.sampled_from([" ", ", ", "\n", ": ", " and "]))
 def test_prose_uuids_digests_and_model_names_are_never_flagged(parts: list[str], sep: str) -> None:
     text = sep.join(parts)
