@@ -24,7 +24,7 @@ class Status(enum.StrEnum):
     SKIP = "skip"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Latency:
     """Latency figures of successful requests, in milliseconds (nearest-rank percentiles)."""
 
@@ -58,7 +58,7 @@ class Latency:
         return figures
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Tokens:
     """Tokens the gate itself spent (what its requests cost), from each response's usage."""
 
@@ -103,7 +103,7 @@ def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12 else 0
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Attempt:
     """One request sent: the first of a logical request (number 1) or a retry of it (2, 3, ...)."""
 
@@ -130,7 +130,7 @@ class Attempt:
         }
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class ResponseFacts:
     """What a successful answer said about itself: the decision record reads `usage`, the baseline compares
     `shape` and `model` with the last known-good run's."""
@@ -141,7 +141,7 @@ class ResponseFacts:
     shape: tuple[str, ...] = ()  # the field paths of the response ('choices[].message.content', ...)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class StreamFacts:
     """What the stream check read: its timings (ms from the request), chunks and the fields they carried."""
 
@@ -157,14 +157,14 @@ class StreamFacts:
     ttfb_ms: float | None = None  # to the response's headers, once they arrived with a stream's status
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class TlsFacts:
     version: str | None = None
     expires: dt.datetime | None = None
     days_left: int | None = None  # whole days until the certificate expires
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class SampleStats:
     samples: int  # positive requests in all, the completion's included
     succeeded: int
@@ -179,7 +179,7 @@ Facts = ResponseFacts | StreamFacts | TlsFacts | SampleStats
 F = TypeVar("F", ResponseFacts, StreamFacts, TlsFacts, SampleStats)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class CheckResult:
     """The outcome of one check: what the verdict, the reporters and later checks read, typed."""
 

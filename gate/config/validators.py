@@ -20,7 +20,7 @@ CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE") 
 DEPLOYMENT_ENVIRONMENT = "CI_ENVIRONMENT_NAME"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Endpoint:
     """Where a target's requests go. `root` always ends in /v1, never /v1/v1."""
 

@@ -8,6 +8,7 @@ BEFORE cleaning or cutting: a secret cut in half no longer matches the Redactor.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
@@ -23,7 +24,7 @@ INTAKE_LIMIT = 64 * 1024
 # Code points that show as nothing: Unicode format characters (Cf: zero-width spaces and joiners, bidi
 # controls, soft hyphen, tags), variation selectors and fillers. A culture-aware search (the .NET runner
 # on ICU) may skip them, so `#\u200b#[` could still read as `##[`: they are removed from printed text.
-_INVISIBLE = re.compile(
+_INVISIBLE_CLASS = (
     "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5"
     "\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
     "\ufff0-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
@@ -39,12 +40,22 @@ _SECTION = re.compile(r"(section_(?:start|end))(:)", re.IGNORECASE)
 _PRINT_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-# Invisible code points next to a command character or at a line's start: the ones that could hide a command
-# from this module yet not from a culture-aware reader. Elsewhere they stay (the VS16 of an emoji).
-_INVISIBLE_NEAR_COMMAND = re.compile(
-    f"{_INVISIBLE.pattern}+(?=[#:\\[])|(?<=[#:\\[]){_INVISIBLE.pattern}+"
-    f"|(?:^|(?<=[\r\n\u2028\u2029])){_INVISIBLE.pattern}+"
-)
+# "near-command": invisible code points next to a command character or at a line's start, the ones that could
+# hide a command from this module yet not from a culture-aware reader. Elsewhere they stay (an emoji's VS16).
+@functools.cache
+def _pattern(name: str) -> re.Pattern[str]:
+    """The patterns over the invisible characters, compiled on first use: only non-ASCII text needs them
+    (their character classes cost a few milliseconds to compile, on every run otherwise)."""
+    invisible = _INVISIBLE_CLASS
+    return re.compile(
+        {
+            "invisible": invisible,
+            "near-command": f"{invisible}+(?=[#:\\[])|(?<=[#:\\[]){invisible}+"
+            f"|(?:^|(?<=[\r\n\u2028\u2029])){invisible}+",
+            "json-inert": "##\\[|section_(?=(?:start|end):)|[\x7f-\x9f\u2028\u2029]|" + invisible,
+        }[name],
+        re.IGNORECASE,
+    )
 
 
 def neutralise(text: str) -> str:
@@ -54,16 +65,14 @@ def neutralise(text: str) -> str:
     pass through here."""
     text = _PRINT_ILLEGAL.sub("", strip_ansi(text))
     if not text.isascii():
-        text = _INVISIBLE_NEAR_COMMAND.sub("", text)
+        text = _pattern("near-command").sub("", text)
     while _LEGACY_COMMAND in text:
         text = text.replace(_LEGACY_COMMAND, "## [")
     text = _LINE_COMMAND.sub(r"\1\2: ", text)
     return _SECTION.sub(r"\1 \2", text)
 
 
-_JSON_INERT = re.compile(
-    "##\\[|section_(?=(?:start|end):)|[\x7f-\x9f\u2028\u2029]|" + _INVISIBLE.pattern, re.IGNORECASE
-)
+_JSON_INERT_ASCII = re.compile(r"##\[|section_(?=(?:start|end):)|\x7f", re.IGNORECASE)
 
 
 def neutralise_json_line(line: str) -> str:
@@ -79,7 +88,8 @@ def neutralise_json_line(line: str) -> str:
             return found[:-1] + "\\u005f"
         return "".join(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else _surrogates(c) for c in found)
 
-    return _JSON_INERT.sub(escape, line)
+    pattern = _JSON_INERT_ASCII if line.isascii() else _pattern("json-inert")
+    return pattern.sub(escape, line)
 
 
 def _surrogates(char: str) -> str:
@@ -89,7 +99,7 @@ def _surrogates(char: str) -> str:
 
 def drop_invisible(text: str) -> str:
     """`text` without the code points that show as nothing."""
-    return text if text.isascii() else _INVISIBLE.sub("", text)
+    return text if text.isascii() else _pattern("invisible").sub("", text)
 
 
 def strip_ansi(text: str) -> str:

@@ -32,7 +32,7 @@ class Decision(enum.StrEnum):
     ROLLBACK = "rollback"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Verdict:
     result: Outcome
     decision: Decision
