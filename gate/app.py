@@ -171,11 +171,13 @@ def _announce(run: RunConfig, out: Console, env: Mapping[str, str]) -> GitHubAct
     """Before the first check: every key masked (the Redactor, and GitHub's log masking), the targets
     named, the log group opened on GitHub, and the configuration's own warnings printed."""
     for target in run.targets:
-        out.redactor.register(target.config.api_key)
+        for secret in target.config.secrets:
+            out.redactor.register(secret)
     github = GitHubActions(env, out.stream, out.redactor) if GitHubActions.active(env) else None
     if github is not None:
         for target in run.targets:
-            github.add_mask(target.config.api_key)
+            for secret in target.config.secrets:
+                github.add_mask(secret)
     if run.several:
         names = ", ".join(t.name or "" for t in run.targets)
         out.emit(f"cometapi-smoke-gate: {len(run.targets)} targets: {names}")

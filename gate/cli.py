@@ -27,6 +27,10 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for spec in reversed(OPTIONS):
         if spec.kind == "bool":
             option = click.option(spec.flag, spec.dest, is_flag=True, default=None, help=_help(spec))
+        elif spec.kind == "lines":  # repeatable: a tuple of entries
+            option = click.option(
+                spec.flag, spec.dest, type=str, multiple=True, help=_help(spec), metavar="TEXT"
+            )
         elif spec.kind == "choice":
             option = click.option(
                 spec.flag, spec.dest, type=click.Choice(spec.choices), default=None, help=_help(spec)
@@ -84,8 +88,10 @@ def _exit_on_sigterm() -> None:
 
 
 def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
-    """Every value the key could come from, and the credentials in the base URL and proxy variables, masked
-    before anything is printed (even a config error)."""
+    """Every value the key could come from, the credentials in the base URL and proxy variables, and the
+    secret header values (credential-named --header, every --header-env variable), masked before anything
+    is printed (even a config error)."""
+    from gate.config.headers import candidate_secrets
     from gate.config.urls import proxy_secrets, url_secrets
 
     values = [flags.get(spec.dest) for spec in OPTIONS if spec.secret]
@@ -95,6 +101,7 @@ def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> l
     ]
     values += [secret for url in base_urls if isinstance(url, str) for secret in url_secrets(url)]
     values += list(proxy_secrets(env))
+    values += candidate_secrets(flags, env)
     return [str(v) for v in values if v]
 
 

@@ -97,7 +97,7 @@ def render(image: str = DEFAULT_IMAGE) -> str:
         if spec.group != group:  # the groups of `run --help` and the README's options reference
             group = spec.group
             lines.append(f"  # {group}")
-        lines.append(f"  {spec.name}:")
+        lines.append(f"  {spec.input}:")
         lines.append(f"    description: {_q(spec.help)}")
         lines.append(f"    required: {'true' if spec.required else 'false'}")
         default = input_default(spec)
@@ -119,7 +119,7 @@ def render(image: str = DEFAULT_IMAGE) -> str:
 
 def input_env(overrides: list[str]) -> str:
     """INPUT_* lines as GitHub's runner sets them for this action, with NAME=VALUE overrides by input id."""
-    values = {spec.name: input_default(spec) or "" for spec in OPTIONS}
+    values = {spec.input: input_default(spec) or "" for spec in OPTIONS}
     for item in overrides:
         name, sep, value = item.partition("=")
         if not sep or name not in values:

@@ -74,7 +74,11 @@ def check_sdk_parity(ctx: RunContext) -> CheckResult:
     body.pop("stream_options", None)
     details: dict[str, object] = {"sdk": "openai", "sdk_version": openai.__version__}
     client = openai.OpenAI(
-        api_key=config.api_key, base_url=config.api_root, timeout=config.timeout, max_retries=0
+        api_key=config.api_key,
+        base_url=config.api_root,
+        timeout=config.timeout,
+        max_retries=0,
+        default_headers={h.name: h.value for h in config.headers},
     )
     try:
         answer = client.chat.completions.create(**body)

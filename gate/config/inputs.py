@@ -26,10 +26,22 @@ class ConfigError(Exception):
         super().__init__(f"--{option}{where}: {problem}. Fix: {fix}")
 
 
+def lines_of(value: object) -> list[str]:
+    """The entries of a several-valued option, blank ones dropped: the flag's repeats, or one per line of a
+    variable or a targets file string (split on LF only: a CR inside an entry stays, to be refused)."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        items = [str(item).strip(" \t") for item in value]
+    else:
+        items = [line.strip(" \t\r") for line in str(value).split("\n")]
+    return [item for item in items if item]
+
+
 def raw_value(spec: OptionSpec, flags: Mapping[str, object], env: Mapping[str, str]) -> tuple[object, str]:
     """The first set value and where it came from."""
     flag_value = flags.get(spec.dest)
-    if flag_value is not None and flag_value != "":
+    if flag_value is not None and flag_value != "" and flag_value != ():
         return flag_value, spec.flag
     for var in spec.env_vars:
         value = env.get(var)
@@ -41,6 +53,8 @@ def raw_value(spec: OptionSpec, flags: Mapping[str, object], env: Mapping[str, s
 def _convert(spec: OptionSpec, value: object, source: str) -> object:
     if value is None:
         return None
+    if spec.kind == "lines":
+        return tuple(lines_of(value))
     if spec.kind == "bool":
         if isinstance(value, bool):
             return value

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-Kind = Literal["str", "int", "float", "bool", "choice", "path"]
+Kind = Literal["str", "int", "float", "bool", "choice", "path", "lines"]  # lines: repeatable, one a line
 Scope = Literal["run", "target"]
 
 
@@ -32,6 +32,7 @@ class OptionSpec:
     required: bool = False  # required for a real endpoint (sim:// supplies its own)
     group: str = ""  # set by _group: the heading it is listed under
     scope: Scope = "target"  # set by _group
+    input_name: str = ""  # the action input, when it is not the option's name
 
     @property
     def flag(self) -> str:
@@ -43,7 +44,12 @@ class OptionSpec:
 
     @property
     def input_var(self) -> str:
-        return f"INPUT_{self.name.upper()}"
+        return f"INPUT_{self.input.upper()}"
+
+    @property
+    def input(self) -> str:
+        """The action input's id."""
+        return self.input_name or self.name
 
     @property
     def env_vars(self) -> tuple[str, ...]:
@@ -122,6 +128,25 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "CA bundle to verify TLS with (TLS-inspecting proxies) [default: $REQUESTS_CA_BUNDLE, "
             "$CURL_CA_BUNDLE or $SSL_CERT_FILE, else the certifi bundle].",
             env=_env("ca-bundle"),
+        ),
+        OptionSpec(
+            "header",
+            "lines",
+            None,
+            "Extra header 'Name: value' sent on every request, for a gateway in the middle (Portkey, "
+            "Helicone, Cloudflare AI Gateway); repeatable, one a line in the input and the variable. A value "
+            "under a credential name (Authorization-like, *-Auth, *api-key*, *token*, *secret*, key) is "
+            "masked.",
+            env=("GATE_HEADERS",),
+            input_name="headers",
+        ),
+        OptionSpec(
+            "header-env",
+            "lines",
+            None,
+            "Extra header 'Name=ENV_VAR' whose value is read from that environment variable and masked "
+            "everywhere (a gateway's own key); repeatable, one a line in the input and the variable.",
+            env=_env("header-env"),
         ),
         OptionSpec(
             "allow-insecure-http",

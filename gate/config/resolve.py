@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gate.config import validators as check
+from gate.config.headers import ExtraHeader, extra_headers
 from gate.config.inputs import ConfigError, option_values
 from gate.config.options import OPTIONS, OPTIONS_BY_NAME
 from gate.config.settings import RunSettings, resolve_settings
@@ -76,6 +77,12 @@ class GateConfig:
     sources: Mapping[str, str] | None = None
     baseline_report: Mapping[str, object] | None = None
     request_file: RequestFile | None = None  # the request file, filled and checked
+    headers: tuple[ExtraHeader, ...] = ()  # --header / --header-env: sent on every request
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What the Redactor must mask for this target: the key and the secret header values."""
+        return (self.api_key, *(h.value for h in self.headers if h.secret))
 
     @property
     def expect_set(self) -> bool:
@@ -136,7 +143,7 @@ def resolve(
         )
     settings = resolve_settings(flags, env)
     if settings.targets is None:
-        return RunConfig(settings, (Target(None, resolve_target(flags, env)),))
+        return _registered(RunConfig(settings, (Target(None, resolve_target(flags, env)),)), register)
     from gate.config.targets_file import TargetsFileError, read_targets
 
     try:
@@ -150,7 +157,15 @@ def resolve(
             targets.append(Target(name, resolve_target({**shared, **options}, env)))
         except ConfigError as exc:
             raise ConfigError(exc.option, f"target '{name}': {exc.problem}", exc.fix, exc.source) from None
-    return RunConfig(settings, tuple(targets))
+    return _registered(RunConfig(settings, tuple(targets)), register)
+
+
+def _registered(run: RunConfig, register: Callable[[str], None]) -> RunConfig:
+    """`run`, once every target's secrets went to `register`."""
+    for target in run.targets:
+        for secret in target.config.secrets:
+            register(secret)
+    return run
 
 
 def _name(dest: str) -> str:
@@ -178,6 +193,7 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
     values["ca_bundle"], sources["ca_bundle"] = check.resolve_ca_bundle(
         values["ca_bundle"], sources["ca_bundle"], env
     )
+    headers = extra_headers(values.pop("header"), values.pop("header_env"), sources, env)
     baseline_report = check.load_baseline_report(values["baseline"], sources["baseline"])
     check.check_sdk(bool(values["sdk_parity"]), sources["sdk_parity"])
     request_file = _request_file(values.pop("request_file"), values, sources, env)
@@ -189,6 +205,7 @@ def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateC
         sources=sources,
         baseline_report=baseline_report,
         request_file=request_file,
+        headers=headers,
         **values,
     )
 
@@ -223,7 +240,8 @@ def _placeholder(flags: Mapping[str, object], env: Mapping[str, str]) -> GateCon
     default), no key, the base URL as it may be printed, and nothing else read or checked."""
     values, sources = option_values(TARGET_OPTIONS, flags, env, lenient=True)
     base_url = shown_url(str(values.pop("base_url") or ""))
-    values.pop("request_file")
+    for name in ("request_file", "header", "header_env"):
+        values.pop(name)
     values.update(api_key="", model=str(values.get("model") or "(not set)"))
     values["environment"], sources["environment"] = check.resolve_environment(
         values.get("environment"), sources["environment"], env

@@ -140,7 +140,7 @@ def shadowed(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
                 theirs = "" if spec.secret else f"='{other}'"
                 notices.append(
                     f"{spec.input_var}{shown} (the action's input, set to its default when `with:` does not "
-                    f"set it) shadows {var}{theirs}: pass the value as `with: {spec.name}:` instead"
+                    f"set it) shadows {var}{theirs}: pass the value as `with: {spec.input}:` instead"
                 )
     return notices
 

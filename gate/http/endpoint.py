@@ -1,6 +1,7 @@
 """How the gate talks to the API: the request bodies it sends and the one function every check sends with.
 
-`call` builds the headers (auth, content type), applies the target's timeouts and size cap, and sends through
+`call` builds the headers (the target's extra headers for a gateway in the middle, then auth and content
+type, which config forbids them to replace), applies the target's timeouts and size cap, and sends through
 the run's session, which carries the CA bundle and the proxy settings. A new transport option is one edit.
 """
 
@@ -48,7 +49,8 @@ def call(
     sink: Callable[[bytes], None] | None = None,
 ) -> HttpResponse:
     """One request to `{api_root}{path}`; raises client.TransportError when no full response came."""
-    headers = {"Authorization": f"Bearer {api_key or config.api_key}", "Accept": "application/json"}
+    headers = {"Accept": "application/json", **{h.name: h.value for h in config.headers}}
+    headers["Authorization"] = f"Bearer {api_key or config.api_key}"  # the negative test's key replaces it
     if body is not None:
         headers["Content-Type"] = "application/json"
     return send(

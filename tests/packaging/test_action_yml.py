@@ -41,6 +41,9 @@ def action() -> dict:
     return yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 
 
+_BY_INPUT = {spec.input: spec for spec in OPTIONS}
+
+
 def _cli_options() -> dict[str, click.Option]:
     """The `run` command's options by flag name (without the leading --)."""
     options = {}
@@ -66,15 +69,15 @@ def test_a_container_action_whose_args_only_name_the_subcommand(action):
 def test_inputs_options_and_cli_flags_map_one_to_one(action):
     inputs = list(action["inputs"])
     cli = _cli_options()
-    assert inputs == [spec.name for spec in OPTIONS]
-    assert list(cli) == inputs
+    assert inputs == [spec.input for spec in OPTIONS]  # the option's name, or its input_name (headers)
+    assert list(cli) == [spec.name for spec in OPTIONS]
     for name, param in cli.items():
         assert param.name == OPTIONS_BY_NAME[name].dest
 
 
 def test_each_input_is_read_from_the_variable_github_sets(action):
     for name in action["inputs"]:
-        spec = OPTIONS_BY_NAME[name]
+        spec = _BY_INPUT[name]
         # GitHub: INPUT_ + the id upper-cased, spaces replaced, hyphens kept.
         assert spec.input_var == "INPUT_" + name.replace(" ", "_").upper()
         assert spec.env_vars[0] == spec.input_var, "INPUT_* must come right after the flag"
@@ -83,7 +86,7 @@ def test_each_input_is_read_from_the_variable_github_sets(action):
 def test_descriptions_required_and_quoted_defaults(action):
     cli = _cli_options()
     for spec in OPTIONS:
-        entry = action["inputs"][spec.name]
+        entry = action["inputs"][spec.input]
         assert entry["description"] == spec.help
         assert entry["required"] is spec.required
         if spec.required or spec.default is None:
@@ -116,7 +119,7 @@ def test_action_defaults_resolve_exactly_like_the_cli_defaults(action):
     action_target, cli_target = from_action.targets[0].config, from_cli.targets[0].config
     assert dataclasses.replace(action_target, sources=None) == dataclasses.replace(cli_target, sources=None)
     for name, entry in action["inputs"].items():
-        spec = OPTIONS_BY_NAME[name]
+        spec = _BY_INPUT[name]
         if "default" in entry and spec.scope == "target":
             assert action_target.sources[spec.dest] == spec.input_var
 

@@ -46,6 +46,11 @@ def header(config: GateConfig) -> list[str]:
         f"  samples     : {config.samples}"
         + (f", p95 budget {config.max_latency_ms:g} ms" if config.max_latency_ms else ""),
         f"  condition   : assistant text {config.expect_mode} '{one_line(config.expect, 60)}'",
+        *(
+            [f"  headers     : {one_line(', '.join(h.shown for h in config.headers), 300)}"]
+            if config.headers
+            else []
+        ),
         f"  set by      : {_sources(config)}",
     ]
 
