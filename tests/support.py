@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,13 +82,11 @@ class ChildRun:
     stdout: str
     stderr: str
     peak_mib: float
-    seconds: float
 
 
 def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 60.0) -> ChildRun:
     """`cometapi-smoke-gate run ARGS` (python -m gate) in a child process: a hang ends at `timeout` as a
     failed test, and the run's peak memory is measured."""
-    started = time.monotonic()
     with subprocess.Popen(
         [sys.executable, "-c", _MEASURED, sys.executable, "-m", "gate", "run", *args],
         stdout=subprocess.PIPE,
@@ -104,6 +101,5 @@ def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 6
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
             raise AssertionError(f"the gate did not end within {timeout:g} s: {args}") from None
-    seconds = time.monotonic() - started
     child = json.loads(out.strip().splitlines()[-1])
-    return ChildRun(child["exit"], child["out"], child["err"], child["peak_kib"] / 1024, seconds)
+    return ChildRun(child["exit"], child["out"], child["err"], child["peak_kib"] / 1024)

@@ -49,9 +49,11 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def prepare_directory(path: Path, *, create: bool = True) -> Path:
+def prepare_directory(path: Path) -> Path:
     """The destination's directory as an absolute path, made when missing. No directory at or below the
-    working directory on the way may be a symbolic link (those are the workspace's, and may be planted)."""
+    working directory on the way may be a symbolic link (those are the workspace's, and may be planted).
+    The path is taken lexically (`a/../b` is `b`), and every write then goes through this directory, so the
+    kernel never walks a component that was not checked."""
     cwd = Path(os.path.abspath(os.getcwd()))
     parent = Path(os.path.abspath(path)).parent
     current = Path(parent.anchor)
@@ -60,8 +62,6 @@ def prepare_directory(path: Path, *, create: bool = True) -> Path:
         try:
             mode = os.lstat(current).st_mode
         except FileNotFoundError:
-            if not create:
-                raise
             with contextlib.suppress(FileExistsError):
                 os.mkdir(current, 0o755)
             mode = os.lstat(current).st_mode
@@ -78,7 +78,7 @@ def check_destination(path: Path) -> None:
     read-only mount or a full inode table fails here). Raises OSError naming the problem."""
     parent = prepare_directory(path)
     try:
-        problem = _kind(os.lstat(path).st_mode)
+        problem = _kind(os.lstat(parent / path.name).st_mode)
     except FileNotFoundError:
         problem = None
     if problem:
@@ -126,9 +126,9 @@ def append_file(path: Path, text: str, *, trusted: bool = False) -> None:
     if trusted:
         fd = os.open(path, _APPEND, MODE)
     else:
-        prepare_directory(path)
+        parent = prepare_directory(path)
         try:
-            fd = os.open(path, _APPEND | os.O_NOFOLLOW, MODE)
+            fd = os.open(parent / path.name, _APPEND | os.O_NOFOLLOW, MODE)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise RefusedPath(path, "is a symbolic link (never followed)") from None

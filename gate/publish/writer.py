@@ -39,6 +39,11 @@ class Artifact:
     write: Callable[[Path, str], None] | None = None
     trusted: bool = False
 
+    @property
+    def lexical(self) -> Path:
+        """The path as the safe writes open it (`a/../b` is `b`: no component walked unchecked)."""
+        return Path(os.path.abspath(self.path))
+
     def save(self, text: str) -> None:
         if self.write is not None:
             self.write(self.path, text)
@@ -255,7 +260,7 @@ def _render_all(
 def _size(artifact: Artifact) -> int:
     """Where this run's section of an appended file starts (a link is never followed, so never cut)."""
     try:
-        info = artifact.path.stat() if artifact.trusted else artifact.path.lstat()
+        info = artifact.path.stat() if artifact.trusted else artifact.lexical.lstat()
     except OSError:
         return 0
     return info.st_size if stat.S_ISREG(info.st_mode) else 0
@@ -264,7 +269,7 @@ def _size(artifact: Artifact) -> int:
 def _truncate(artifact: Artifact, size: int) -> None:
     flags = os.O_WRONLY | os.O_CLOEXEC | (0 if artifact.trusted else os.O_NOFOLLOW)
     with contextlib.suppress(OSError):
-        fd = os.open(artifact.path, flags)
+        fd = os.open(artifact.path if artifact.trusted else artifact.lexical, flags)
         try:
             os.ftruncate(fd, size)
         finally:

@@ -227,3 +227,16 @@ def test_outputs_in_a_missing_directory_warn_and_fail_as_evidence_before_the_res
     assert "::warning title=smoke gate%3A outputs::" in run.stdout
     assert run.report["failure_class"] == "evidence"
     assert "Traceback" not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("option", ["--summary", "--json"])
+def test_a_dot_dot_after_a_planted_link_is_taken_as_written(workspace, ok_server, option):
+    """`reports/../s.md` with `reports` a planted link: the kernel would walk the link and land beside its
+    target; the gate takes the path as written and writes in the checkout."""
+    deep = workspace.parent / "elsewhere" / "deep"
+    deep.mkdir(parents=True)
+    (workspace / "reports").symlink_to(deep, target_is_directory=True)
+    code, stdout, stderr = _gate(ok_server, option, "reports/../out.txt")
+    assert code == 0, stdout + stderr
+    assert (workspace / "out.txt").is_file()
+    assert not (workspace.parent / "elsewhere" / "out.txt").exists()

@@ -119,7 +119,7 @@ def test_a_billion_laughs_ends_quickly_as_a_config_error(tmp_path, option, name)
     assert run.exit_code == 2, run.stdout + run.stderr
     assert "uses a YAML anchor or alias (line 1)" in run.stderr
     assert "MemoryError" not in run.stdout + run.stderr and "Traceback" not in run.stdout + run.stderr
-    assert run.seconds < 30 and run.peak_mib < 200, (run.seconds, run.peak_mib)
+    assert run.peak_mib < 200, run.peak_mib  # ending at all is the timeout's; how fast is bench/'s
     assert json.loads(report.read_text())["failure_class"] == "config"
 
 
