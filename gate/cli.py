@@ -139,7 +139,6 @@ def _run_gate(
     from gate.core.text import one_line
     from gate.publish.terminal import Console
 
-    stderr = stderr or sys.stderr
     redactor = Redactor()
     for secret in _candidate_secrets(flags, env):
         redactor.register(secret)
@@ -155,10 +154,8 @@ def _run_gate(
                 Console(stderr, redactor).emit(f"cometapi-smoke-gate: configuration error [config]: {exc}")
                 execute_config_error(exc, resolve(flags, env, lenient=True), console, env)
             return int(ExitCode.USAGE)
-        except Interrupted as stop:
-            return _interrupted_early(stop, flags, env, console, signals)
         return int(execute(run, console, env, signals=signals).verdict.exit_code)
-    except Interrupted as stop:  # between the checks and the reports: every report, as far as it got
+    except Interrupted as stop:  # while resolving, or between the checks and the reports: every report
         return _interrupted_early(stop, flags, env, console, signals)
     except Exception as exc:  # the last boundary: checks and reporters have their own, this is a bug
         Console(stderr, redactor).emit(
