@@ -27,7 +27,7 @@ test: $(STAMP)  ## lint and run the test suite (4 workers: most tests wait on so
 	$(BIN)/ruff format --check gate tests scripts bench
 	$(BIN)/python -m pytest -n 4
 
-test-peers: $(STAMP)  ## the gate against a real LiteLLM proxy (installs it into .venv-peers)
+test-peers: $(STAMP)  ## the gate through a real LiteLLM proxy and Portkey gateway (installs them into .venv-peers, .peers-node)
 	bash scripts/peers_setup.sh
 	$(BIN)/python -m pytest -m peers tests/peers
 

@@ -71,9 +71,18 @@ def failures_table() -> str:
 
 
 def scenarios_table() -> str:
+    from gate.simulator.replays import every
+
+    replayed = {replay.name for replay in every()}
     rows = ["| scenario | behaviour |", "|---|---|"]
     for name, scenario in sorted(SCENARIOS.items()):
-        rows.append(f"| `{name}` | {_cell(scenario.description)} |")
+        if name not in replayed:
+            rows.append(f"| `{name}` | {_cell(scenario.description)} |")
+    rows.append(
+        f"| `<family>_<answer>` | {len(replayed)} answers of other servers (OpenAI, Azure, Anthropic, "
+        "Gemini, vLLM, Ollama, Cloudflare, LiteLLM, ...), replayed byte for byte: one per row of "
+        "[docs/dialects.md](docs/dialects.md) |"
+    )
     return "\n".join(rows)
 
 

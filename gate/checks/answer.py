@@ -57,6 +57,8 @@ def exchange_details(ex: Exchange, facts: ResponseFacts | None) -> dict[str, Any
         "retried": ex.retried,
         "attempt_log": [a.as_dict() for a in ex.attempts],
     }
+    if ex.rule:
+        details["diagnosis_rule"] = ex.rule
     if ex.fields is not None:
         details["request"] = ex.fields.as_dict()
     if facts is not None:

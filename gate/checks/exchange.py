@@ -42,6 +42,7 @@ class Exchange:
     param: str | None = None
     fields: RequestFields | None = None  # the model-dependent request fields it was sent with
     total_ms: float | None = None  # every attempt and every wait between them
+    rule: str = ""  # the diagnosis rule that classified the last attempt's failure (`table.row`)
 
     @property
     def waited_s(self) -> float:
@@ -237,4 +238,5 @@ def _exchange(judged: Judged, attempts: list[Attempt], fields: RequestFields | N
         hint=judged.hint,
         param=judged.param,
         fields=fields,
+        rule=judged.rule,
     )

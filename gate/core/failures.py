@@ -9,15 +9,21 @@ Every failed check ends in exactly one class. The tree, by where in a request it
       proxy ........... the HTTP(S) proxy refused the connection or wants auth
       tls ............. handshake or certificate verification failed
       timeout ......... connect timeout or the per-request deadline ran out     (transient)
-    http status (the gateway's own codes and messages first: gate/diagnosis/gateway_rules.py, docs/gateway.md)
-      auth ............ 401 / 403: the key, or (403) its model, group or IP allow-list
-      endpoint ........ 404 / 405 / any 3xx / the gateway's web UI page: wrong base URL or path
-      request ......... 400 / 413 / 422, a model the key's group has no channel for (503), the gateway's 500
-                        invalid_request / sensitive_words_detected / model_price_error
+    http status (rule tables, gate/diagnosis/rules/: the gateway's own answers first, docs/gateway.md; then
+    relays', providers' and self-hosted servers', docs/dialects.md; then the status's meaning anywhere)
+      auth ............ 401 / 403: the key, or (403) its model, group or IP allow-list; a 400 that says
+                        the key is invalid (Gemini's API_KEY_INVALID)
+      endpoint ........ 404 / 405 / any 3xx / the gateway's web UI page: wrong base URL or path; a server
+                        that does not chat (501, an embedding model, LM Studio's "Unexpected endpoint")
+      request ......... 400 / 413 / 422, a model or deployment that does not exist (a 404 that names it), a
+                        model the key's group has no channel for (503), the gateway's 500 invalid_request
+                        / sensitive_words_detected / model_price_error, a content filter or moderation flag,
+                        a provider that does not serve the runner's country
       rate_limit ...... 429, also a saturated upstream relayed with insufficient_quota   (transient)
-      quota ........... 402, the user's insufficient_quota, the gateway's token/user quota answers (never
-                        retried)
-      upstream ........ 5xx, 408, 409, 524, or an {"error": ...} body with status 200 (transient)
+      quota ........... 402, the user's insufficient_quota, the gateway's token/user quota answers, credit
+                        or spend limits whatever the status (Anthropic's 400 and 429, Cloudflare's 4006)
+                        (never retried)
+      upstream ........ 5xx, 408, 409, 424, 498, 524, or an {"error": ...} body with status 200 (transient)
     body
       protocol ........ not JSON, HTML from a proxy, too large, broken stream
       contract ........ JSON that breaks the Chat Completions response contract

@@ -13,7 +13,7 @@ from gate.core.contract import violations
 from gate.core.failures import FailureClass
 from gate.core.jsonbody import NotJson, try_parse
 from gate.core.text import INTAKE_LIMIT, clean, decode
-from gate.diagnosis.classify import classify_status, describe_non_json
+from gate.diagnosis.classify import Diagnosis, classify_status, describe_non_json
 from gate.http.client import HttpResponse
 from gate.http.headers import RequestIds, request_ids, should_retry
 
@@ -38,6 +38,22 @@ class Judged:
     latency_ms: float | None = None
     ttfb_ms: float | None = None
     retry_allowed: bool | None = None  # the server's x-should-retry, when it sent one
+    rule: str = ""  # the rule row that classified a failed answer (`table.row`, gate.diagnosis.rules)
+
+    @classmethod
+    def failed(cls, diagnosis: Diagnosis, excerpt: str, **common: Any) -> Judged:
+        """A failed answer, as diagnosed."""
+        return cls(
+            diagnosis.failure_class,
+            diagnosis.message,
+            ids=diagnosis.request_ids,
+            retry_after=diagnosis.retry_after_s,
+            excerpt=excerpt,
+            hint=diagnosis.hint,
+            param=diagnosis.param,
+            rule=diagnosis.rule,
+            **common,
+        )
 
 
 def _clean_strings(value: Any) -> Any:
@@ -70,23 +86,11 @@ def evaluate(response: HttpResponse) -> Judged:
         "retry_allowed": should_retry(response.headers),
     }
     failure = classify_status(response, payload)  # also catches an {"error": ...} body with a 2xx status
+    if failure is None and isinstance(payload, NotJson):
+        failure = describe_non_json(response, payload)
     if failure is not None:
-        excerpt = _excerpt(response.body, payload)
-        return Judged(
-            failure.failure_class,
-            failure.message,
-            ids=failure.request_ids,
-            retry_after=failure.retry_after_s,
-            excerpt=excerpt,
-            hint=failure.hint,
-            param=failure.param,
-            **common,
-        )
+        return Judged.failed(failure, _excerpt(response.body, payload), **common)
     ids = request_ids(response.headers)
-    if isinstance(payload, NotJson):
-        found = describe_non_json(response, payload)
-        excerpt = _excerpt(response.body, payload)
-        return Judged(found.failure_class, found.message, None, ids, None, excerpt, found.hint, **common)
     named = structure_problem(payload, tools_sent=True) if isinstance(payload, Mapping) else None
     problems = violations(payload) if named is None else [named]
     if problems:

@@ -80,6 +80,8 @@ class StreamCollector:
                 f"error event inside the 200 stream: {one_line(str(message), INTAKE_LIMIT)}",
             )
             return None
+        if _filter_annotation(chunk):
+            return None
         self.chunks += 1
         problems = violations(chunk, "chat_completion_chunk", limit=2)
         if problems:
@@ -155,3 +157,16 @@ class StreamCollector:
         if self.usage is not None:
             body["usage"] = self.usage
         return body
+
+
+def _filter_annotation(chunk: Any) -> bool:
+    """Azure OpenAI's content-filter events: empty `id` and `object`, and the prompt's verdict
+    (`prompt_filter_results`, `prompt_annotations` before 2023-10) or, with asynchronous filtering, the
+    completion's (`content_filter_offsets`). Documented, carrying no text: skipped, not a broken chunk."""
+    if not (isinstance(chunk, dict) and chunk.get("id") == "" and chunk.get("object") == ""):
+        return False
+    choices = chunk.get("choices")
+    offsets = isinstance(choices, list) and any(
+        isinstance(c, dict) and "content_filter_offsets" in c for c in choices
+    )
+    return offsets or "prompt_filter_results" in chunk or "prompt_annotations" in chunk

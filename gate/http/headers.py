@@ -12,9 +12,23 @@ from email.utils import parsedate_to_datetime
 from gate.core.text import INTAKE_LIMIT, one_line
 
 GATEWAY_ID_HEADER = "x-oneapi-request-id"  # one-api / new-api, on every response (docs/gateway.md)
-# The provider's or proxy's own id: OpenAI's x-request-id (copied through by the gateway on a success),
-# LiteLLM's call id, Cloudflare's ray.
-_PROVIDER_ID_HEADERS = ("x-request-id", "request-id", "x-litellm-call-id", "cf-ray")
+# The provider's or relay's own id, in the order a support desk asks for it (docs/dialects.md): OpenAI's,
+# Groq's and vLLM's x-request-id (copied through by new-api on a success), Anthropic's request-id, Azure's
+# apim-request-id, OpenRouter's generation id, LiteLLM's call id, Portkey's trace id, Cloudflare AI
+# Gateway's log ids. An id in the error body comes after these; a CDN's ray id (Cloudflare's cf-ray) only
+# when nothing else names the request.
+_PROVIDER_ID_HEADERS = (
+    "x-request-id",
+    "request-id",
+    "apim-request-id",
+    "x-generation-id",
+    "x-litellm-call-id",
+    "x-portkey-trace-id",
+    "cf-aig-log-id",
+    "cf-aig-request-id",
+    "cf-aig-event-id",
+)
+_CDN_ID_HEADERS = ("cf-ray",)
 _ID_IN_MESSAGE = re.compile(r"\(request id:\s*([^)\s]+)\s*\)", re.IGNORECASE)
 
 
@@ -31,12 +45,15 @@ class RequestIds:
         return self.gateway or self.provider
 
 
-def request_ids(headers: Mapping[str, str], message: str = "") -> RequestIds:
+def request_ids(headers: Mapping[str, str], message: str = "", body_id: str = "") -> RequestIds:
+    """The gateway's id (its header, else the `(request id: …)` new-api appends to a message) and the
+    provider's: its own header, else the id in the error body, else a CDN's ray id."""
     gateway = headers.get(GATEWAY_ID_HEADER)
     if not gateway:
         found = _ID_IN_MESSAGE.search(message)
         gateway = found.group(1) if found else None
     provider = next((headers[name] for name in _PROVIDER_ID_HEADERS if headers.get(name)), None)
+    provider = provider or body_id or next((headers[n] for n in _CDN_ID_HEADERS if headers.get(n)), None)
     return RequestIds(
         one_line(gateway, INTAKE_LIMIT) if gateway else None,
         one_line(provider, INTAKE_LIMIT) if provider else None,

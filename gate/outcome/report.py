@@ -184,4 +184,5 @@ def public_config(config: GateConfig, settings: RunSettings) -> dict[str, object
         "fail_on_warn": config.fail_on_warn,
         "baseline": str(config.baseline) if config.baseline else None,
         "fail_on_drift": config.fail_on_drift,
+        "headers": [h.shown for h in config.headers],  # "Name: value", a credential's value as ***
     }

@@ -27,7 +27,13 @@ from gate.simulator.responses import (
     stream_chunks,
     validate_chat,
 )
-from gate.simulator.streaming import send_stream, stream_split_pieces, stream_with_done, stream_without_done
+from gate.simulator.streaming import (
+    send_stream,
+    stream_azure,
+    stream_split_pieces,
+    stream_with_done,
+    stream_without_done,
+)
 
 Behaviour = Callable[[Exchange], None]
 Transform = Callable[[dict[str, Any]], dict[str, Any]]
@@ -170,6 +176,11 @@ def stream_split(ex: Exchange) -> None:
 def stream_no_done(ex: Exchange) -> None:
     """Ok; a stream ends cleanly (chunked terminator) without ``data: [DONE]``."""
     complete(ex, stream_writer=stream_without_done)
+
+
+def azure_stream(ex: Exchange) -> None:
+    """Ok; a stream starts with Azure OpenAI's prompt-filter event (``choices: []``, empty id and model)."""
+    complete(ex, stream_writer=stream_azure)
 
 
 def content_change(**changes: Any) -> Behaviour:

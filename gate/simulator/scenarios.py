@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from gate.simulator import behaviours as b
 from gate.simulator import hostile as h
-from gate.simulator import newapi, reasoning, request_files
+from gate.simulator import newapi, reasoning, replays, request_files
 from gate.simulator import responses as r
 from gate.simulator import timing as t
 from gate.simulator.behaviours import Behaviour
@@ -231,6 +231,14 @@ _TABLE = [
 # The gateway CometAPI runs (one-api / new-api), answering in its own dialect, and a reasoning model.
 # ... and the application's own requests: structured outputs and tool calls, honoured or not.
 _TABLE += [Scenario(*entry) for entry in (*newapi.SCENARIOS, *reasoning.SCENARIOS, *request_files.SCENARIOS)]
+
+# Other servers' answers, replayed byte for byte (docs/dialects.md), and Azure OpenAI's stream.
+_TABLE += [Scenario(r.name, f"{r.family}: {r.description}", replays.behaviour(r)) for r in replays.every()]
+_TABLE.append(
+    Scenario(
+        "azure_stream", "Ok; a stream starts with Azure's prompt-filter event (choices: [])", b.azure_stream
+    )
+)
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in _TABLE}
 

@@ -51,3 +51,18 @@ def stream_split_pieces(
         if i + 1 < len(pieces) and ex.wait(SPLIT_PAUSES[i % len(SPLIT_PAUSES)]):
             return
     ex.finish()
+
+
+#: Azure OpenAI's first stream event: the prompt's content-filter verdict, with no choices and empty id,
+#: model and object (microsoft/autogen#6465, recorded with curl; docs/dialects.md).
+AZURE_PROMPT_FILTER_CHUNK = (
+    '{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,'
+    '"content_filter_results":{"hate":{"filtered":false,"severity":"safe"},"jailbreak":{"filtered":false,'
+    '"detected":false},"self_harm":{"filtered":false,"severity":"safe"},"sexual":{"filtered":false,'
+    '"severity":"safe"},"violence":{"filtered":false,"severity":"safe"}}}]}'
+)
+
+
+def stream_azure(ex: Exchange, chunks: list[dict[str, Any]], headers: list[tuple[str, str]] | None) -> None:
+    """Azure's stream: the prompt-filter event first, then the chunks and ``[DONE]``."""
+    send_stream(ex, [AZURE_PROMPT_FILTER_CHUNK, *chunks, "[DONE]"], headers)

@@ -74,10 +74,14 @@ def test_a_credential_named_header_is_never_printed(sim, gate, tmp_path):
         *AUTH,
         "--header",
         f"x-portkey-api-key: {PORTKEY_KEY}",
+        "--header",
+        "x-portkey-provider: openai",
         *_report_args(tmp_path),
     ).expect_exit(0)
     assert all(r.headers.get("x-portkey-api-key") == PORTKEY_KEY for r in sim.log) and sim.log
     assert "x-portkey-api-key: ***" in run.stdout
+    # the report says which route was tested: every header by name, a credential's value masked
+    assert run.report["config"]["headers"] == ["x-portkey-api-key: ***", "x-portkey-provider: openai"]
     texts = (run.stdout, run.stderr, *_reports(tmp_path))
     assert len(texts) == 5  # stdout, stderr, report.json, junit.xml, summary.md
     for text in texts:

@@ -1,7 +1,7 @@
 """Fixtures of the peer suite: one LiteLLM proxy per session, the gate as a subprocess, a plain HTTP session.
 
 Opt-in (marker ``peers``): ``make test-peers``, or ``scripts/peers_setup.sh`` and then
-``.venv/bin/python -m pytest -m peers tests/peers``. Skipped when ``.venv-peers`` has no LiteLLM.
+``.venv/bin/python -m pytest -m peers tests/peers``. Each suite is skipped when its gateway is not installed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 import requests
 
+from gate.simulator import Simulator
 from tests.peers.litellm_peer import LITELLM, OBSERVED, Peer, RunGate, gate_runner, running_litellm
+from tests.peers.portkey_peer import (
+    PortkeyPeer,
+    missing_reason,
+    portkey_gate_runner,
+    running_portkey,
+    write_observations,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,6 +62,45 @@ def run_gate(litellm_peer: Peer, tmp_path: Path) -> RunGate:
 @pytest.fixture
 def http(litellm_peer: Peer) -> Iterator[requests.Session]:
     """A plain HTTP session to the peer, for the answers the gate cannot provoke."""
+    with requests.Session() as session:
+        session.trust_env = False
+        yield session
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Portkey: one gateway and one simulator (its only upstream) per session
+
+
+@pytest.fixture(scope="session")
+def portkey_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortkeyPeer]:
+    reason = missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    # slow_seconds outlasts the 500 ms request timeout the 408 test gives Portkey, and nothing else waits.
+    with (
+        Simulator(slow_seconds=5.0, drip_interval=0.3, flaky_failures=2) as sim,
+        running_portkey(tmp_path_factory.mktemp("portkey"), sim) as peer,
+    ):
+        yield peer
+    write_observations()
+
+
+@pytest.fixture
+def portkey(portkey_session: PortkeyPeer) -> PortkeyPeer:
+    """The session's Portkey gateway, its simulator with an empty request log and fresh counters."""
+    portkey_session.sim.clear_log()
+    return portkey_session
+
+
+@pytest.fixture
+def run_gate_portkey(portkey: PortkeyPeer, tmp_path: Path) -> Any:
+    """The gate as a subprocess through Portkey: ``run_gate_portkey(scenario, *args, headers=...)``."""
+    return portkey_gate_runner(portkey, tmp_path)
+
+
+@pytest.fixture
+def portkey_http(portkey: PortkeyPeer) -> Iterator[requests.Session]:
+    """A plain HTTP session, for Portkey's answers on the wire."""
     with requests.Session() as session:
         session.trust_env = False
         yield session

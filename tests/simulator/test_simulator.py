@@ -30,6 +30,7 @@ from gate.simulator import (
     LoggedRequest,
     Simulator,
 )
+from gate.simulator.replays import Replay, every
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 MESSAGES = [{"role": "user", "content": "Reply with exactly the word: pong"}]
@@ -297,6 +298,15 @@ SPECIAL = (
     WAITING_SCENARIOS | {"huge", "huge_chunked", "disconnect"} | {n for n in SCENARIOS if n.startswith("gw_")}
 )
 SPECIAL |= {"reasoning"} | {n for n in SCENARIOS if n.startswith("tmpl_")}
+SPECIAL |= {r.name for r in every()} | {"azure_stream"}  # tests/integration/test_dialects.py
+
+
+@pytest.mark.parametrize("replay", every(), ids=lambda r: r.name)
+def test_a_replay_answers_byte_for_byte(sim: Simulator, session: requests.Session, replay: Replay) -> None:
+    r = chat(session, sim.url_for(replay.name))
+    assert (r.status_code, r.content) == (replay.status, replay.body.encode("utf-8"))
+    assert r.headers["Content-Type"] == replay.content_type
+    assert all(r.headers[name] == value for name, value in replay.headers)
 
 
 def test_every_scenario_is_covered() -> None:
