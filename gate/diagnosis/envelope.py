@@ -96,12 +96,20 @@ def _from_error_member(payload: Mapping[str, Any]) -> ErrorRecord | None:
     body_id = _text(payload.get("request_id") or payload.get("id"))  # Anthropic; Together, OpenRouter
     if isinstance(error, Mapping):
         record = _openai(error)
-        return _with(record, request_id=record.request_id or body_id)
+        return _with(record, request_id=record.request_id or body_id, message=_unprefixed(record, payload))
     if isinstance(error, list) and error and isinstance(error[0], Mapping):
         return _with(_openai(error[0]), request_id=body_id)
     kind = _text(payload.get("error_type"))
     envelope = "tgi" if kind else "string"
     return ErrorRecord(message=_line(error), type=kind, request_id=body_id, envelope=envelope)
+
+
+def _unprefixed(record: ErrorRecord, payload: Mapping[str, Any]) -> str:
+    """The message without the `<provider> error: ` Portkey puts before a relayed one (it adds the provider
+    beside the error: src/providers/utils.ts generateErrorResponse), so rules read the provider's words."""
+    provider = payload.get("provider")
+    prefix = f"{provider} error: " if isinstance(provider, str) and provider else ""
+    return record.message.removeprefix(prefix) if prefix else record.message
 
 
 def _openai(error: Mapping[str, Any]) -> ErrorRecord:

@@ -4,6 +4,7 @@ replay has its row. Plus the envelopes and the Azure stream those answers come i
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -64,3 +65,10 @@ def test_an_azure_stream_starting_with_its_prompt_filter_event_passes(sim, gate)
 
     result = _stream(sim, "azure_stream")
     assert (result.status.value, result.failure_class) == ("pass", None), result.message
+
+
+def test_every_json_replay_is_json():
+    """A replay whose body did not parse would test the not-JSON path instead of its rule."""
+    for replay in every():
+        if "json" in replay.content_type:
+            json.loads(replay.body)

@@ -215,3 +215,43 @@ def test_every_provider_relay_and_self_hosted_row_was_written_for_a_replayed_ans
             missing = {f"{table}.{r.name}" for r in rows} - decided
             assert not missing, missing
     assert len(every()) == len(ROWS)
+
+
+def _diagnose(status: int, body: bytes, content_type: str = "application/json"):
+    from gate.core.jsonbody import try_parse
+    from gate.diagnosis.classify import classify_status
+    from gate.http.client import HttpResponse
+
+    answer = HttpResponse(status, "", {"content-type": content_type}, body, 1.0, 1.0)
+    return classify_status(answer, try_parse(answer.body))
+
+
+def test_portkeys_provider_prefix_is_not_in_the_way_of_a_rule():
+    body = {
+        "error": {"message": "openai error: Loading model", "type": "unavailable_error"},
+        "provider": "openai",
+    }
+    found = _diagnose(503, json.dumps(body).encode())
+    assert found.rule == "self_hosted.llamacpp_loading"
+    assert "openai error" not in found.message
+
+
+def test_a_403_html_page_is_a_firewall_not_the_key():
+    page = b"<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head></html>"
+    found = _diagnose(403, page, "text/html; charset=UTF-8")
+    assert (found.failure_class.value, found.rule) == ("protocol", "status.firewall_page")
+    assert _diagnose(403, b'{"error": {"message": "nope"}}').failure_class.value == "auth"
+
+
+def test_a_413_of_another_server_is_not_the_gateways():
+    found = _diagnose(
+        413,
+        b'{"type":"error","error":{"type":"request_too_large","message":"Request exceeds the maximum size"}}',
+    )
+    assert (found.failure_class.value, found.rule) == ("request", "status.rejected")
+    newapi = _diagnose(
+        413,
+        b'{"error":{"message":"request body exceeds 128 MB: request body too large",'
+        b'"code":"read_request_body_failed"}}',
+    )
+    assert newapi.rule == "newapi.body_too_large"

@@ -30,6 +30,18 @@ RULES: tuple[Rule, ...] = (
         pattern=r"country, region, or territory not supported|user location is not supported",
     ),
     rule(
+        "azure_private_only",
+        FailureClass.REQUEST,
+        "the resource accepts only traffic from its private endpoint",
+        f"{_AZURE}/how-to/network: 403 'Public access is disabled. Please configure private endpoint.' "
+        "(TabularEditor/TabularEditor3#1557)",
+        "The Azure resource has public network access disabled (the key is fine): run the gate inside the "
+        "network that reaches its private endpoint (and resolves the host to the private IP), or allow the "
+        "runner's network.",
+        statuses=(403,),
+        pattern=r"public access is disabled|private endpoint",
+    ),
+    rule(
         "azure_deployment_not_found",
         FailureClass.REQUEST,
         "the Azure deployment does not exist",

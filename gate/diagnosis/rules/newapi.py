@@ -147,6 +147,8 @@ RULES: tuple[Rule, ...] = (
         f"{_NA} common/gin.go, controller/relay.go",
         "The gateway refused the body's size: shorten the request (the gateway's MAX_REQUEST_BODY_MB).",
         statuses=(413,),
+        codes=("read_request_body_failed",),
+        pattern=r"request body (exceeds|too large)",
     ),
     rule(
         "invalid_request",

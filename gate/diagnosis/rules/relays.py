@@ -60,6 +60,17 @@ RULES: tuple[Rule, ...] = (
         when=lambda a: not a.keys & {"insufficient_quota", "resource_exhausted"},
     ),
     rule(
+        "litellm_budget_exceeded",
+        FailureClass.QUOTA,
+        "the LiteLLM proxy's budget for this key, user or team is spent",
+        "BerriAI/litellm litellm/proxy/auth/auth_checks.py BudgetExceededError, type budget_exceeded "
+        "(BerriAI/litellm#36729: 429; #14144: relayed as a 400 before)",
+        "A budget set in the LiteLLM proxy (the key's, user's, team's or the model's max_budget) is spent: "
+        "raise it or wait for its budget_duration to reset; retrying will not help.",
+        codes=("budget_exceeded",),
+        pattern=r"budget has been exceeded|exceeded budget|ExceededBudget|ExceededTokenBudget",
+    ),
+    rule(
         "litellm_relayed_not_found",
         FailureClass.REQUEST,
         "the provider behind the LiteLLM proxy has no such model or deployment",

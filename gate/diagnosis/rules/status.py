@@ -66,6 +66,17 @@ RULES: tuple[Rule, ...] = (
         statuses=(407,),
     ),
     rule(
+        "firewall_page",
+        FailureClass.PROTOCOL,
+        "forbidden by a web page, not the API",
+        "RFC 9110 15.5.4; a CDN or web application firewall answering in the API's place with its own HTML "
+        "page (Cloudflare's 'Attention Required!' and error 1020 'Access denied' pages)",
+        "A firewall or CDN in front of the API refused the runner (its egress IP, region or the request "
+        "itself) before the API saw the key: check the page quoted in the report and the runner's egress.",
+        statuses=(403,),
+        when=lambda a: a.detail == "HTML page" and not a.keys,
+    ),
+    rule(
         "unauthorized",
         FailureClass.AUTH,
         "unauthorized",

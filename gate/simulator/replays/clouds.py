@@ -426,6 +426,34 @@ REPLAYS: tuple[Replay, ...] = (
         ),
     ),
     Replay(
+        name="litellm_budget_exceeded",
+        family=LITELLM,
+        status=429,
+        body=(
+            '{\n  "error": {\n    "message": "Budget has been exceeded! Current cost: 10.51, Max budget: '
+            '10.00",\n    "type": "budget_exceeded",\n    "code": "429"\n  }\n}'
+        ),
+        source="BerriAI/litellm#36729 (the current response, as the issue quotes it)",
+        headers=(("x-litellm-call-id", "7d2c9e41-3b8a-4f6e-a1d0-5c9b8e7f6a54"),),
+        description="the proxy's own budget (key, user, team or model max_budget) is spent: 429, yet quota",
+    ),
+    Replay(
+        name="litellm_budget_exceeded_relayed",
+        family=LITELLM,
+        status=400,
+        body=(
+            '{"error":{"message":"litellm.BadRequestError: OpenAIException - Budget has been exceeded! '
+            "Current cost: 14.2, Max budget: 100. Received Model Group=meta.llama3-8b-instruct-v1:0\\n"
+            'Available Model Group Fallbacks=None","type":null,"param":null,"code":"400"}}'
+        ),
+        source=(
+            "assembled: the error dict quoted in BerriAI/litellm#14144 (a comment's Python repr, cost "
+            "rounded there) as ProxyException.to_dict serialises it"
+        ),
+        headers=(("x-litellm-call-id", "1e8f3a5c-7b9d-4c2e-8f6a-3d5b7c9e1a20"),),
+        description="an upstream LiteLLM's budget error relayed by another as a 400 BadRequestError",
+    ),
+    Replay(
         name="litellm_relayed_auth",
         family=LITELLM,
         status=401,

@@ -121,6 +121,21 @@ REPLAYS: tuple[Replay, ...] = (
         ),
     ),
     Replay(
+        name="azure_private_only",
+        family="Azure OpenAI",
+        status=403,
+        body=(
+            '{"error":{"code":"403","message":"Public access is disabled. Please configure private '
+            'endpoint."}}'
+        ),
+        source=(
+            "assembled: the message as quoted in TabularEditor/TabularEditor3#1557 and "
+            "Azure-Samples/azure-search-openai-demo#1157, in the envelope of SciSharp/BotSharp#386"
+        ),
+        headers=(("apim-request-id", "4c1e2a7b-5d3f-4e8a-9b6c-0a1f2e3d4c5b"),),
+        description="the resource's public network access is disabled: only its private endpoint is served",
+    ),
+    Replay(
         name="azure_token_rate_limit",
         family="Azure OpenAI",
         status=429,
