@@ -17,6 +17,7 @@ from gate.checks.results import Attempt
 from gate.config.resolve import GateConfig
 from gate.core.failures import FailureClass
 from gate.core.text import INTAKE_LIMIT, one_line
+from gate.diagnosis.classify import of_transport
 from gate.diagnosis.judge import Judged, evaluate, judge_stream, with_structure_check
 from gate.http.client import TransportError
 from gate.http.endpoint import call, completion_body
@@ -216,7 +217,7 @@ def _attempt(
             sink=collector.feed if collector is not None else None,
         )
     except TransportError as error:
-        return Judged(error.failure_class, error.message, excerpt=error.detail, latency_ms=error.elapsed_ms)
+        return Judged.failed(of_transport(error), error.detail, latency_ms=error.elapsed_ms)
     if collector is not None and not response.body and 200 <= response.status < 300:
         judged = judge_stream(response, collector, tools_sent)  # the body went to the collector
     else:

@@ -16,7 +16,7 @@ from gate.core.jsonbody import NotJson
 from gate.core.text import decode, one_line
 from gate.diagnosis import envelope
 from gate.diagnosis.envelope import ErrorRecord
-from gate.http.client import HttpResponse
+from gate.http.client import HttpResponse, TransportError
 from gate.http.headers import RequestIds, request_ids, retry_after_seconds
 
 
@@ -60,6 +60,11 @@ def classify_status(response: HttpResponse, payload: Any) -> Diagnosis | None:
         retry_after_seconds(response.headers),
         f"{table}.{row.name}",
     )
+
+
+def of_transport(error: TransportError) -> Diagnosis:
+    """A request that produced no complete answer (DNS, connect, TLS, proxy, deadline), as a diagnosis."""
+    return Diagnosis(error.failure_class, error.message, rule=f"transport.{error.failure_class}")
 
 
 def _detail(response: HttpResponse, error: ErrorRecord) -> str:

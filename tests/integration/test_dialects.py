@@ -72,3 +72,13 @@ def test_every_json_replay_is_json():
     for replay in every():
         if "json" in replay.content_type:
             json.loads(replay.body)
+
+
+def test_a_request_with_no_answer_names_its_transport_rule(gate):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    run = gate("--base-url", f"http://127.0.0.1:{port}", *AUTH, "--retries", "0").expect_exit(3)
+    assert run.check("completion")["details"]["diagnosis_rule"] == "transport.connect"
