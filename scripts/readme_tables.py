@@ -1,7 +1,8 @@
-"""Generate README tables from the code (options, failure classes, simulator scenarios).
+"""Generate the documentation's tables from the code (options, failure classes, simulator scenarios, the
+action's inputs and outputs).
 
-`python scripts/readme_tables.py --write` rewrites the marked blocks in README.md; the test suite fails when
-README.md and the code disagree.
+`python scripts/readme_tables.py --write` rewrites the marked blocks in README.md, docs/reference.md and docs/guide.md
+(each block lives in one of them); the test suite fails when a document and the code disagree.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def scenarios_table() -> str:
     rows.append(
         f"| `<family>_<answer>` | {len(replayed)} answers of other servers (OpenAI, Azure, Anthropic, "
         "Gemini, vLLM, Ollama, Cloudflare, LiteLLM, ...), replayed byte for byte: one per row of "
-        "[docs/dialects.md](docs/dialects.md) |"
+        "[dialects.md](dialects.md) |"
     )
     return "\n".join(rows)
 
@@ -119,20 +120,41 @@ BLOCKS = {
 }
 
 
-def render(readme: str) -> str:
+DOCUMENTS = ("README.md", "docs/reference.md", "docs/guide.md")  # each block lives in exactly one of them
+
+
+def render(text: str, required: bool = False) -> str:
+    """The document with every generated block it holds rebuilt (`required`: each block must be there)."""
     for name, build in BLOCKS.items():
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.DOTALL)
-        if not pattern.search(readme):
-            raise SystemExit(f"README.md has no <!-- {name}:start/end --> block")
-        readme = pattern.sub(lambda m, b=build: m.group(1) + b() + m.group(2), readme)
-    return readme
+        if not pattern.search(text):
+            if required:
+                raise SystemExit(f"no <!-- {name}:start/end --> block")
+            continue
+        text = pattern.sub(lambda m, b=build: m.group(1) + b() + m.group(2), text)
+    return text
+
+
+def blocks_in(text: str) -> set[str]:
+    return {name for name in BLOCKS if f"<!-- {name}:start -->" in text}
+
+
+def main(write: bool) -> None:
+    seen: list[str] = []
+    for name in DOCUMENTS:
+        path = ROOT / name
+        if not path.exists():
+            continue
+        current = path.read_text(encoding="utf-8")
+        seen += sorted(blocks_in(current))
+        updated = render(current)
+        if write:
+            path.write_text(updated, encoding="utf-8")
+        elif updated != current:
+            raise SystemExit(f"{name} tables are out of date: run python scripts/readme_tables.py --write")
+    if sorted(seen) != sorted(BLOCKS):
+        raise SystemExit(f"each generated block must be in exactly one of {DOCUMENTS}: found {sorted(seen)}")
 
 
 if __name__ == "__main__":
-    path = ROOT / "README.md"
-    current = path.read_text(encoding="utf-8")
-    updated = render(current)
-    if "--write" in sys.argv:
-        path.write_text(updated, encoding="utf-8")
-    elif updated != current:
-        raise SystemExit("README.md tables are out of date: run python scripts/readme_tables.py --write")
+    main("--write" in sys.argv)
