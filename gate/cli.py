@@ -17,13 +17,17 @@ from gate.core.failures import ExitCode
 
 
 def _help(spec: OptionSpec) -> str:
+    """The option's help: what it does, its default, [required] (marked, never enforced by click: the value
+    may come from the input or the variable, and sim:// supplies its own), and the variables it reads."""
     default = "" if spec.default is None or spec.default is False else f" [default: {spec.default}]"
-    required = " [required for a real endpoint; sim:// supplies its own]" if spec.required else ""
+    required = " [required] (unless sim://, which supplies its own)" if spec.required else ""
     return f"{spec.help}{default}{required} [env: {', '.join(spec.env_vars)}]"
 
 
 def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Attach one click option per OptionSpec; values stay raw so config.resolve applies the precedence."""
+    """Attach one click option per OptionSpec; values stay raw so config.resolve applies the precedence. A
+    choice is any string to click: a bad one is the gate's configuration error (exit 2, class config, every
+    report written), as the same mistake through INPUT_<NAME> or COMETAPI_<NAME> is; never a usage error."""
     for spec in reversed(OPTIONS):
         if spec.kind == "bool":
             option = click.option(spec.flag, spec.dest, is_flag=True, default=None, help=_help(spec))
@@ -31,13 +35,10 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
             option = click.option(
                 spec.flag, spec.dest, type=str, multiple=True, help=_help(spec), metavar="TEXT"
             )
-        elif spec.kind == "choice":
+        else:  # a choice lists its choices: "[enforce|report]"
+            metavar = f"[{'|'.join(spec.choices)}]" if spec.kind == "choice" else spec.kind.upper()
             option = click.option(
-                spec.flag, spec.dest, type=click.Choice(spec.choices), default=None, help=_help(spec)
-            )
-        else:
-            option = click.option(
-                spec.flag, spec.dest, type=str, default=None, help=_help(spec), metavar=spec.kind.upper()
+                spec.flag, spec.dest, type=str, default=None, help=_help(spec), metavar=metavar
             )
         func = option(func)
     return func
@@ -87,24 +88,6 @@ def _exit_on_sigterm() -> None:
         signal.signal(signal.SIGINT, lambda *_: sys.exit(ExitCode.INTERRUPTED))
 
 
-def _candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
-    """Every value the key could come from, the credentials in the base URL and proxy variables, and the
-    secret header values (credential-named --header, every --header-env variable), masked before anything
-    is printed (even a config error)."""
-    from gate.config.headers import candidate_secrets
-    from gate.config.urls import proxy_secrets, url_secrets
-
-    values = [flags.get(spec.dest) for spec in OPTIONS if spec.secret]
-    values += [env.get(var) for spec in OPTIONS if spec.secret for var in spec.env_vars]
-    base_urls = [flags.get(name.replace("-", "_")) for name in ("base-url", "pushgateway")] + [
-        env.get(v) for name in ("base-url", "pushgateway") for v in OPTIONS_BY_NAME[name].env_vars
-    ]
-    values += [secret for url in base_urls if isinstance(url, str) for secret in url_secrets(url)]
-    values += list(proxy_secrets(env))
-    values += candidate_secrets(flags, env)
-    return [str(v) for v in values if v]
-
-
 def _wants_json_lines(flags: Mapping[str, object], env: Mapping[str, str]) -> bool:
     """--log-format, read before resolution so a configuration error is logged the same way."""
     from gate.config.inputs import raw_value
@@ -133,15 +116,18 @@ def _run_gate(
     flags: Mapping[str, object], env: Mapping[str, str], signals: Any, stdout: Any, stderr: Any
 ) -> int:
     from gate.app import execute, execute_config_error
+    from gate.config.early_secrets import candidate_secrets, keys
     from gate.config.resolve import ConfigError, resolve
     from gate.core.interrupt import Interrupted
     from gate.core.redact import Redactor
     from gate.core.text import one_line
+    from gate.publish.github import mask_on_github
     from gate.publish.terminal import Console
 
     redactor = Redactor()
-    for secret in _candidate_secrets(flags, env):
+    for secret in candidate_secrets(flags, env):
         redactor.register(secret)
+    mask_on_github(keys(flags, env), env, stdout, redactor)  # before any output, whatever the run ends in
     json_lines = _wants_json_lines(flags, env)
     console = Console(
         stdout, redactor, color=Console.wants_color(stdout, env) and not json_lines, json_lines=json_lines
@@ -182,7 +168,9 @@ def _interrupted_early(
 def run(**flags: Any) -> None:
     """Run the release gate against the configured endpoint.
 
-    Every option also reads INPUT_<NAME> (GitHub Actions) and its COMETAPI_*/GATE_* variable.
+    Every option also reads INPUT_<NAME> (GitHub Actions; upper-cased, hyphens kept), then
+    COMETAPI_<NAME> (upper-cased, hyphens to underscores); the old GATE_<NAME> still works, with a
+    deprecation notice. Precedence: flag > INPUT_<NAME> > COMETAPI_<NAME> > GATE_<NAME> > default.
     """
     _exit(run_gate(flags, os.environ))
 
@@ -209,9 +197,11 @@ def _exit(code: int) -> None:
 def simulate(scenario: str, port: int, api_key: str | None, model: str | None, list_scenarios: bool) -> None:
     """Serve the CometAPI-compatible simulator on 127.0.0.1 until interrupted.
 
-    Any scenario can also be chosen per request with the path prefix /s/<scenario>.
+    It prints the lines to paste (base URL, key, model), then one line per request it serves: time,
+    method, path, scenario, status, duration. Any scenario can also be chosen per request with the path
+    prefix /s/<scenario>.
     """
-    from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, SCENARIOS, Simulator
+    from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, SCENARIOS, Simulator, unknown_scenario_hint
 
     if list_scenarios:
         for name, entry in sorted(SCENARIOS.items()):
@@ -219,19 +209,33 @@ def simulate(scenario: str, port: int, api_key: str | None, model: str | None, l
         return
     if scenario not in SCENARIOS:
         raise click.BadParameter(
-            f"unknown scenario; one of: {', '.join(sorted(SCENARIOS))}", param_hint="--scenario"
+            f"'{scenario}' is not a scenario; {unknown_scenario_hint(scenario)}", param_hint="--scenario"
         )
     model = model or DEFAULT_MODEL
-    sim = Simulator(scenario=scenario, api_key=api_key or DEFAULT_API_KEY, model=model, port=port)
+    key = api_key or DEFAULT_API_KEY
+    sim = Simulator(scenario=scenario, api_key=key, model=model, port=port, access_log=click.echo)
     try:
         sim.start()
     except OSError as exc:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    click.echo(
-        f"simulator serving scenario '{scenario}' at {sim.base_url}/v1 (model {model}); "
-        f"per-request scenarios under {sim.base_url}/s/<scenario>/v1. Ctrl-C stops it."
-    )
+    for line in _simulate_banner(sim.base_url, scenario, key, model):
+        click.echo(line)  # click.echo flushes: the lines show in a CI log at once
     sim.serve_forever()
+
+
+def _simulate_banner(base_url: str, scenario: str, key: str, model: str) -> list[str]:
+    """What `simulate` prints on start: where it listens and the lines to paste (the simulator's own key,
+    never a real one: it only accepts what it was given)."""
+    return [
+        f"simulator serving scenario '{scenario}' at {base_url}/v1 (model {model}); Ctrl-C stops it.",
+        "Point the gate (or your application) at it:",
+        f"  export COMETAPI_BASE_URL={base_url}",
+        f"  export COMETAPI_API_KEY={key}",
+        f"  cometapi-smoke-gate run --model {model}",
+        f"Another scenario per request: COMETAPI_BASE_URL={base_url}/s/<scenario> (e.g. {base_url}/s/auth);"
+        " `cometapi-smoke-gate simulate --list` names them.",
+        "Requests served (time, method, path, scenario, status, duration):",
+    ]
 
 
 @main.command()

@@ -435,7 +435,7 @@ entrypoint_checks() {
         fail "entry point: '--version' exit $rc: $(head -n 3 "$dir/version.log" | tr '\n' ' ')"
     fi
     # No arguments: `run`, configured by variables only.
-    "$ENGINE" run --rm --network none -e COMETAPI_BASE_URL=sim://ok -e GATE_SAMPLES=1 "$IMAGE" \
+    "$ENGINE" run --rm --network none -e COMETAPI_BASE_URL=sim://ok -e COMETAPI_SAMPLES=1 "$IMAGE" \
         >"$dir/noargs.log" 2>&1
     expect_exit "entry point: no arguments runs the gate (COMETAPI_BASE_URL=sim://ok)" 0 "$?" "$dir/noargs.log"
     # A configuration error sends nothing and exits 2 (the default base URL, no key).

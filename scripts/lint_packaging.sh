@@ -52,7 +52,8 @@ WORKFLOWS=(.github/workflows/*.yml examples/github-canary.yml)
 
 step "action.yml generated from gate/config/options.py" python3 scripts/action_yml.py
 step "hadolint" "$BIN/hadolint" --failure-threshold warning Dockerfile
-step "check-jsonschema action.yml" "$BIN/check-jsonschema" --builtin-schema vendor.github-actions action.yml
+step "check-jsonschema action.yml" "$BIN/check-jsonschema" --builtin-schema vendor.github-actions action.yml \
+    composite/action.yml
 step "check-jsonschema workflows" "$BIN/check-jsonschema" --builtin-schema vendor.github-workflows "${WORKFLOWS[@]}"
 step "check-jsonschema GitLab example" "$BIN/check-jsonschema" --builtin-schema vendor.gitlab-ci \
     --data-transform gitlab-ci examples/gitlab-ci.yml

@@ -1,8 +1,8 @@
 """Generate the documentation's tables from the code (options, failure classes, simulator scenarios, the
 action's inputs and outputs).
 
-`python scripts/readme_tables.py --write` rewrites the marked blocks in README.md, docs/reference.md and docs/guide.md
-(each block lives in one of them); the test suite fails when a document and the code disagree.
+`python scripts/readme_tables.py --write` rewrites the marked blocks in README.md, docs/reference.md and
+docs/guide.md (each block lives in one of them); the test suite fails when a document and the code disagree.
 """
 
 from __future__ import annotations

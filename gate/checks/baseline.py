@@ -1,7 +1,9 @@
 """baseline: compare this run with the JSON report of the last known-good run.
 
 Response-shape drift (fields added or missing in the completion and in stream chunks), a p50 latency
-regression over `--max-latency-regression` times the baseline's, and a change of the answering model. Each
+regression over `--max-latency-regression` times the baseline's that is also at least `--drift-floor-ms`
+higher (a rise of a few milliseconds on a millisecond baseline is noise, not drift), and a change of the
+answering model. Each
 is a warning, or a failure with `--fail-on-drift`. The runbook's "compare against the previous known-good",
 made mechanical.
 """
@@ -83,17 +85,23 @@ def compare(
 def _latency_regression(
     config: GateConfig, baseline: Mapping[str, Any], latency: Latency | None
 ) -> str | None:
-    """A p50 over --max-latency-regression times the baseline's, said in words."""
+    """A p50 over --max-latency-regression times the baseline's and at least --drift-floor-ms above it,
+    said in words."""
     old_latency = baseline.get("latency_ms")
     old_p50 = _finite(old_latency.get("p50")) if isinstance(old_latency, dict) else None
     if old_p50 is None or old_p50 <= 0 or latency is None:
         return None
-    if latency.p50 <= old_p50 * config.max_latency_regression:
+    if not is_latency_regression(old_p50, latency.p50, config.max_latency_regression, config.drift_floor_ms):
         return None
     return (
         f"p50 latency {latency.p50:.0f} ms is over {config.max_latency_regression:g}x the baseline's "
-        f"{old_p50:.0f} ms"
+        f"{old_p50:.0f} ms, {latency.p50 - old_p50:.0f} ms higher (floor {config.drift_floor_ms:g} ms)"
     )
+
+
+def is_latency_regression(old_p50: float, new_p50: float, max_ratio: float, floor_ms: float) -> bool:
+    """The rule: over `max_ratio` times the old p50 AND at least `floor_ms` above it in absolute terms."""
+    return new_p50 > old_p50 * max_ratio and new_p50 - old_p50 >= floor_ms
 
 
 def check_baseline(ctx: RunContext) -> CheckResult:

@@ -22,6 +22,7 @@ from gate.checks import RunContext, elapsed_ms
 from gate.checks.answer import exchange_result
 from gate.checks.exchange import Exchange, exchange
 from gate.checks.results import CheckResult, Status, Tokens
+from gate.core.contract import readable
 from gate.core.failures import FailureClass
 from gate.core.text import one_line
 from gate.http.endpoint import completion_body
@@ -67,7 +68,8 @@ def _errors(schema: Mapping[str, Any], instance: Any) -> list[str]:
 
     found = sorted(Draft202012Validator(schema).iter_errors(instance), key=lambda e: list(map(str, e.path)))
     return [
-        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {one_line(e.message, 160)}" for e in found[:3]
+        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {one_line(readable(e), 160, words=True)}"
+        for e in found[:3]
     ]
 
 

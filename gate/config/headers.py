@@ -189,4 +189,6 @@ def candidate_secrets(flags: Mapping[str, object], env: Mapping[str, str]) -> li
 
 def _every_entry(option: str, flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
     spec = OPTIONS_BY_NAME[option]
-    return lines_of(flags.get(spec.dest)) + [line for var in spec.env_vars for line in lines_of(env.get(var))]
+    return lines_of(flags.get(spec.dest)) + [
+        line for var in spec.read_vars for line in lines_of(env.get(var))
+    ]

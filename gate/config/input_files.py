@@ -77,7 +77,7 @@ def read_text(path: Path, limit: int = MAX_BYTES) -> str:
             raise InputFileError(f"{path} is {_file_kind(info.st_mode)}, not a file", "pass a regular file")
         if info.st_size > limit:
             raise InputFileError(
-                f"{path} is {info.st_size:,} bytes: an input file may be at most {limit:,} bytes (1 MiB)",
+                f"{path} is {info.st_size:,} bytes: an input file may be at most {_cap(limit)}",
                 _SIZE_FIX,
             )
         data = _read_at_most(fd, limit + 1)
@@ -87,7 +87,7 @@ def read_text(path: Path, limit: int = MAX_BYTES) -> str:
         os.close(fd)
     if len(data) > limit:  # it grew after fstat, or fstat does not know its size
         raise InputFileError(
-            f"{path} is over {limit:,} bytes: an input file may be at most {limit:,} bytes (1 MiB)", _SIZE_FIX
+            f"{path} is over {limit:,} bytes: an input file may be at most {_cap(limit)}", _SIZE_FIX
         )
     try:
         return data.decode("utf-8-sig")
@@ -95,6 +95,10 @@ def read_text(path: Path, limit: int = MAX_BYTES) -> str:
         raise InputFileError(
             f"{path} is not UTF-8 text (invalid byte at offset {exc.start})", "save the file as UTF-8"
         ) from None
+
+
+def _cap(limit: int) -> str:
+    return f"{limit:,} bytes ({limit / MAX_BYTES:g} MiB)"
 
 
 def _read_at_most(fd: int, size: int) -> bytes:

@@ -1,5 +1,6 @@
-"""Reading one option's value: the precedence (flag > INPUT_<NAME> > COMETAPI_*/GATE_* > default) and the
-conversion to its kind, with a `ConfigError` that names the input, the value's source and the fix."""
+"""Reading one option's value: the precedence (flag > INPUT_<NAME> > COMETAPI_<NAME> > the deprecated
+GATE_<NAME> > default) and the conversion to its kind, with a `ConfigError` that names the input, the value's
+source and the fix."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def raw_value(spec: OptionSpec, flags: Mapping[str, object], env: Mapping[str, s
     flag_value = flags.get(spec.dest)
     if flag_value is not None and flag_value != "" and flag_value != ():
         return flag_value, spec.flag
-    for var in spec.env_vars:
+    for var in spec.read_vars:
         value = env.get(var)
         if value is not None and value.strip() != "":
             return value, var
@@ -95,15 +96,23 @@ def _number(spec: OptionSpec, value: object, source: str) -> int | float:
 
 
 def option_values(
-    specs: list[OptionSpec], flags: Mapping[str, object], env: Mapping[str, str], *, lenient: bool = False
+    specs: list[OptionSpec],
+    flags: Mapping[str, object],
+    env: Mapping[str, str],
+    *,
+    lenient: bool = False,
+    origins: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Each option's value and where it came from. Strict: the first bad value raises ConfigError.
     Lenient (for the reports of a run that failed its configuration): a bad value falls back to the
-    default, and its source says so."""
+    default, and its source says so. `origins` names where a value in `flags` came from when that was not
+    the command line (a targets file's table), by dest."""
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for spec in specs:
         raw, source = raw_value(spec, flags, env)
+        if source == spec.flag and origins and spec.dest in origins:
+            source = origins[spec.dest]
         try:
             values[spec.dest] = _convert(spec, raw, source)
         except ConfigError:

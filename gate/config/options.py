@@ -1,7 +1,9 @@
 """The `run` options: one table that the CLI, the config resolver and the docs read.
 
 Each option resolves from its flag, then `INPUT_<NAME>` (GitHub's form: upper-cased, hyphens kept), then its
-`COMETAPI_*` / `GATE_*` variables, then the default. An empty string counts as unset.
+`COMETAPI_<NAME>` variable (upper-cased, hyphens to underscores; the same rule for every option), then the
+default. An empty string counts as unset. The old `GATE_<NAME>` variable still works after `COMETAPI_<NAME>`,
+with a deprecation notice (gate.config.settings).
 
 The table is in groups, in the order `run --help`, the README's options reference and action.yml show them.
 Each group has one scope: "target" options may differ per target of a targets file; "run" options hold one
@@ -24,7 +26,6 @@ class OptionSpec:
     kind: Kind
     default: object
     help: str
-    env: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
@@ -52,14 +53,34 @@ class OptionSpec:
         return self.input_name or self.name
 
     @property
+    def variable(self) -> str:
+        """The option's environment variable: COMETAPI_<NAME>, NAME the input's id upper-cased with hyphens
+        turned to underscores (COMETAPI_TIMEOUT, COMETAPI_HEADERS)."""
+        return f"{ENV_PREFIX}{self.input.upper().replace('-', '_')}"
+
+    @property
+    def deprecated_variable(self) -> str:
+        """The option's old GATE_<NAME> variable: still read after `variable`, with a deprecation notice."""
+        return f"{DEPRECATED_ENV_PREFIX}{self.input.upper().replace('-', '_')}"
+
+    @property
+    def env(self) -> tuple[str, ...]:
+        """The documented variables after the input: the one `variable`."""
+        return (self.variable,)
+
+    @property
     def env_vars(self) -> tuple[str, ...]:
-        """Every variable this option reads, in precedence order."""
-        return (self.input_var, *self.env)
+        """The documented variables this option reads, in precedence order (input, then variable)."""
+        return (self.input_var, self.variable)
+
+    @property
+    def read_vars(self) -> tuple[str, ...]:
+        """Every variable this option reads, in precedence order, the deprecated one last."""
+        return (self.input_var, self.variable, self.deprecated_variable)
 
 
-def _env(name: str, *, cometapi: bool = False) -> tuple[str, ...]:
-    upper = name.upper().replace("-", "_")
-    return (f"COMETAPI_{upper}", f"GATE_{upper}") if cometapi else (f"GATE_{upper}",)
+ENV_PREFIX = "COMETAPI_"
+DEPRECATED_ENV_PREFIX = "GATE_"
 
 
 def _group(title: str, scope: Scope, *specs: OptionSpec) -> tuple[OptionSpec, ...]:
@@ -99,27 +120,22 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "str",
             DEFAULT_BASE_URL,
             "API base URL, with or without a trailing /v1; sim://<scenario> runs the built-in simulator.",
-            env=_env("base-url", cometapi=True),
         ),
         OptionSpec(
             "api-key",
             "str",
             None,
             "API key, sent as 'Authorization: Bearer <key>'. Never printed.",
-            env=_env("api-key", cometapi=True),
             secret=True,
             required=True,
         ),
-        OptionSpec(
-            "model", "str", None, "Model id to request.", env=_env("model", cometapi=True), required=True
-        ),
+        OptionSpec("model", "str", None, "Model id to request.", required=True),
         OptionSpec(
             "environment",
             "str",
             None,
             "Environment name for the reports (e.g. staging) [default: GitLab's $CI_ENVIRONMENT_NAME, else "
             "'unspecified': a run is never labelled production unless someone says so].",
-            env=_env("environment", cometapi=True),
         ),
         OptionSpec(
             "ca-bundle",
@@ -127,7 +143,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             None,
             "CA bundle to verify TLS with (TLS-inspecting proxies) [default: $REQUESTS_CA_BUNDLE, "
             "$CURL_CA_BUNDLE or $SSL_CERT_FILE, else the certifi bundle].",
-            env=_env("ca-bundle"),
         ),
         OptionSpec(
             "header",
@@ -137,7 +152,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "Helicone, Cloudflare AI Gateway); repeatable, one a line in the input and the variable. A value "
             "under a credential name (Authorization-like, *-Auth, *api-key*, *token*, *secret*, key) is "
             "masked.",
-            env=("GATE_HEADERS",),
             input_name="headers",
         ),
         OptionSpec(
@@ -146,14 +160,12 @@ OPTIONS: tuple[OptionSpec, ...] = (
             None,
             "Extra header 'Name=ENV_VAR' whose value is read from that environment variable and masked "
             "everywhere (a gateway's own key); repeatable, one a line in the input and the variable.",
-            env=_env("header-env"),
         ),
         OptionSpec(
             "allow-insecure-http",
             "bool",
             False,
             "Allow http:// to a host that is not loopback.",
-            env=_env("allow-insecure-http"),
         ),
     ),
     *_group(
@@ -164,7 +176,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "path",
             None,
             "TOML file listing several targets to gate concurrently (see README, Several targets).",
-            env=_env("targets"),
         ),
     ),
     *_group(
@@ -175,18 +186,14 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "str",
             DEFAULT_SYSTEM_PROMPT,
             "System message of the smoke request.",
-            env=_env("system-prompt"),
         ),
-        OptionSpec("prompt", "str", "ping", "User message of the smoke request.", env=_env("prompt")),
-        OptionSpec(
-            "expect", "str", "pong", "Test condition the assistant text must meet.", env=_env("expect")
-        ),
+        OptionSpec("prompt", "str", "ping", "User message of the smoke request."),
+        OptionSpec("expect", "str", "pong", "Test condition the assistant text must meet."),
         OptionSpec(
             "expect-mode",
             "choice",
             "contains",
             "How --expect is matched (case-insensitive, trimmed; regex is searched).",
-            env=_env("expect-mode"),
             choices=("contains", "equals", "regex"),
         ),
         OptionSpec(
@@ -196,7 +203,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "Token limit of the smoke request [default: by model family: 16, or 256-1024 for reasoning "
             "models, "
             "whose reasoning shares the limit].",
-            env=_env("max-tokens"),
             minimum=1,
             maximum=100_000,
         ),
@@ -206,7 +212,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             None,
             "Name of the token-limit field [default: by model family: max_completion_tokens for GPT-5 and "
             "o-series models, which reject max_tokens; max_tokens otherwise].",
-            env=_env("token-param"),
             choices=("max_tokens", "max_completion_tokens"),
         ),
         OptionSpec(
@@ -216,7 +221,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "Sampling temperature [default: 0 for a deterministic answer; not sent to reasoning models, "
             "which "
             "accept only their default].",
-            env=_env("temperature"),
             minimum=0.0,
             maximum=2.0,
         ),
@@ -228,7 +232,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "{{prompt}}, {{model}} and ${VAR} (for the names --request-vars lists) are filled in, nothing "
             "else "
             "is changed (README, Request file).",
-            env=_env("request-file"),
         ),
         OptionSpec(
             "request-vars",
@@ -237,7 +240,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "Environment variables the request file's ${VAR} may read, comma-separated (NAME[,NAME...]); any "
             "other ${VAR} is a configuration error, and a name that looks like a credential is refused even "
             "when listed (README, Request file).",
-            env=_env("request-vars"),
         ),
     ),
     *_group(
@@ -248,7 +250,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "float",
             5.0,
             "Seconds to open the TCP/TLS connection.",
-            env=_env("connect-timeout"),
             minimum=0.1,
             maximum=120.0,
         ),
@@ -257,7 +258,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "float",
             30.0,
             "Hard deadline in seconds per request (headers and body together).",
-            env=_env("timeout"),
             minimum=0.1,
             maximum=600.0,
         ),
@@ -266,7 +266,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "int",
             2,
             "Retries after the first attempt, for transient failures only.",
-            env=_env("retries"),
             minimum=0,
             maximum=10,
         ),
@@ -275,7 +274,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "float",
             90.0,
             "Total seconds one request may take across all its attempts and backoff waits.",
-            env=_env("retry-budget"),
             minimum=0.1,
             maximum=3600.0,
         ),
@@ -284,7 +282,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "float",
             20.0,
             "Cap in seconds on a server's Retry-After.",
-            env=_env("max-retry-after"),
             minimum=0.0,
             maximum=600.0,
         ),
@@ -297,7 +294,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "int",
             3,
             "Total positive requests: the first runs alone, the rest concurrently.",
-            env=_env("samples"),
             minimum=1,
             maximum=100,
         ),
@@ -306,7 +302,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "float",
             1.0,
             "Share of --samples that must succeed (e.g. 0.9 accepts 9 of 10; failed samples then warn).",
-            env=_env("min-success-rate"),
             minimum=0.0,
             maximum=1.0,
         ),
@@ -315,7 +310,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "float",
             None,
             "Fail when p95 latency of the samples exceeds this.",
-            env=_env("max-latency-ms"),
             minimum=1.0,
             maximum=3_600_000.0,
         ),
@@ -324,7 +318,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "float",
             None,
             "Warn when p95 latency of the samples exceeds this.",
-            env=_env("warn-latency-ms"),
             minimum=1.0,
             maximum=3_600_000.0,
         ),
@@ -333,7 +326,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "int",
             1_048_576,
             "Largest response body accepted (bytes).",
-            env=_env("max-response-bytes"),
             minimum=1024,
             maximum=256 * 1_048_576,
         ),
@@ -342,7 +334,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "int",
             14,
             "Warn when the TLS certificate expires within this many days.",
-            env=_env("cert-warn-days"),
             minimum=0,
             maximum=3650,
         ),
@@ -351,14 +342,12 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "bool",
             False,
             "Also run the request with stream: true and check the SSE stream, its chunks and [DONE].",
-            env=_env("stream"),
         ),
         OptionSpec(
             "check-models",
             "bool",
             False,
             "Check that GET /v1/models lists the model.",
-            env=_env("check-models"),
         ),
         OptionSpec(
             "negative",
@@ -366,7 +355,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "none",
             "Negative tests: an invalid key must be rejected as auth, an invalid model as request; never "
             "retried.",
-            env=_env("negative"),
             choices=("none", "invalid-key", "invalid-model", "all"),
         ),
         OptionSpec(
@@ -374,14 +362,12 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "bool",
             False,
             "Also check that a tiny strict json_schema response_format is honoured.",
-            env=_env("check-structured-output"),
         ),
         OptionSpec(
             "check-tools",
             "bool",
             False,
             "Also check that a forced call of one tiny function comes back well formed.",
-            env=_env("check-tools"),
         ),
         OptionSpec(
             "sdk-parity",
@@ -390,7 +376,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "Also send the body through the official openai SDK and compare the two answers' parse (needs "
             "the "
             "openai package: pip install 'cometapi-smoke-gate[sdk]').",
-            env=_env("sdk-parity"),
         ),
         OptionSpec(
             "baseline",
@@ -398,39 +383,43 @@ OPTIONS: tuple[OptionSpec, ...] = (
             None,
             "JSON report of the last known-good run: report response-shape drift, latency regression and a "
             "model change.",
-            env=_env("baseline"),
         ),
         OptionSpec(
             "max-latency-regression",
             "float",
             2.0,
-            "Warn (or fail with --fail-on-drift) when p50 latency exceeds this multiple of the baseline's.",
-            env=_env("max-latency-regression"),
+            "Warn (or fail with --fail-on-drift) when p50 latency exceeds this multiple of the baseline's "
+            "and rose by at least --drift-floor-ms.",
             minimum=1.0,
             maximum=1000.0,
         ),
         OptionSpec(
-            "fail-on-drift", "bool", False, "Turn baseline drift into failures.", env=_env("fail-on-drift")
+            "drift-floor-ms",
+            "float",
+            50.0,
+            "A p50 latency rise smaller than this many milliseconds is never a latency regression, whatever "
+            "its multiple of the baseline's (a 13 ms p50 against a 1 ms baseline is no drift).",
+            minimum=0.0,
+            maximum=3_600_000.0,
         ),
+        OptionSpec("fail-on-drift", "bool", False, "Turn baseline drift into failures."),
         OptionSpec(
             "fail-on-warn",
             "bool",
             False,
             "Turn warnings into failures (strict pipelines).",
-            env=_env("fail-on-warn"),
         ),
     ),
     *_group(
         "Reports and outputs",
         "run",
-        OptionSpec("json", "path", None, "Write the JSON report to this path.", env=_env("json")),
-        OptionSpec("junit", "path", None, "Write a JUnit XML report to this path.", env=_env("junit")),
+        OptionSpec("json", "path", None, "Write the JSON report to this path."),
+        OptionSpec("junit", "path", None, "Write a JUnit XML report to this path."),
         OptionSpec(
             "summary",
             "path",
             None,
             "Append the Markdown summary to this file [default: $GITHUB_STEP_SUMMARY when set].",
-            env=_env("summary"),
         ),
         OptionSpec(
             "mode",
@@ -438,7 +427,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "enforce",
             "enforce: exit non-zero on failure; report: exit 0 after writing every report (a configuration "
             "error still exits 2: nothing was sent, there is nothing to monitor).",
-            env=_env("mode"),
             choices=("enforce", "report"),
         ),
     ),
@@ -450,7 +438,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "choice",
             None,
             "Release phase for the decision record.",
-            env=_env("phase"),
             choices=("pre-deploy", "canary", "post-deploy", "rollback"),
         ),
         OptionSpec(
@@ -459,49 +446,41 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "auth,request,endpoint,contract,leak",
             "Failure classes that decide 'rollback' (not 'hold') in the canary and post-deploy phases: the "
             "runbook's rollback triggers, comma-separated.",
-            env=_env("rollback-on"),
         ),
-        OptionSpec(
-            "change-id", "str", None, "Change or ticket id for the decision record.", env=_env("change-id")
-        ),
+        OptionSpec("change-id", "str", None, "Change or ticket id for the decision record."),
         OptionSpec(
             "deployment-version",
             "str",
             None,
             "Deployment version for the decision record [default: $GITHUB_SHA, $CI_COMMIT_SHA or "
             "$GIT_COMMIT].",
-            env=_env("deployment-version"),
         ),
         OptionSpec(
             "config-version",
             "str",
             None,
             "Configuration version for the decision record.",
-            env=_env("config-version"),
         ),
-        OptionSpec("reviewer", "str", None, "Reviewer, for the decision record.", env=_env("reviewer")),
+        OptionSpec("reviewer", "str", None, "Reviewer, for the decision record."),
         OptionSpec(
             "docs-checked",
             "bool",
             None,
             "The integration docs were checked for this change (decision record).",
-            env=_env("docs-checked"),
         ),
         OptionSpec(
             "endpoint-reference-checked",
             "bool",
             None,
             "The API endpoint reference was checked for this change (decision record).",
-            env=_env("endpoint-reference-checked"),
         ),
         OptionSpec(
             "secret-version",
             "str",
             None,
             "Version or rotation id of the API key secret (never the key), for the decision record.",
-            env=_env("secret-version"),
         ),
-        OptionSpec("notes", "str", None, "Free-text notes for the decision record.", env=_env("notes")),
+        OptionSpec("notes", "str", None, "Free-text notes for the decision record."),
     ),
     *_group(
         "Pre-flight checklist",
@@ -512,7 +491,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             None,
             "Pre-flight checklist file (TOML or YAML) with the items below; an item's option wins over the "
             "file.",
-            env=_env("preflight"),
         ),
         OptionSpec(
             "require-preflight",
@@ -520,12 +498,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
             False,
             "A missing pre-flight item is a configuration error, before anything is sent (recommended for "
             "production canary and post-deploy runs).",
-            env=_env("require-preflight"),
         ),
-        *(
-            OptionSpec(item.key, "str", None, f"Pre-flight: {item.label}.", env=_env(item.key))
-            for item in PREFLIGHT_ITEMS
-        ),
+        *(OptionSpec(item.key, "str", None, f"Pre-flight: {item.label}.") for item in PREFLIGHT_ITEMS),
     ),
     *_group(
         "Monitoring",
@@ -536,7 +510,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "human",
             "Console output: human lines, or json (one JSON object per event: run start, each attempt, each "
             "check, the verdict; docs/monitoring.md).",
-            env=_env("log-format"),
             choices=("human", "json"),
         ),
         OptionSpec(
@@ -545,7 +518,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             None,
             "Write the run's metrics in the Prometheus text format to this file (node_exporter textfile "
             "collector).",
-            env=_env("metrics-file"),
         ),
         OptionSpec(
             "pushgateway",
@@ -554,7 +526,6 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "Push the run's metrics to this Prometheus Pushgateway URL; a pushgateway that is down or slow "
             "is a "
             "warning, never a failure, and costs at most a few seconds.",
-            env=_env("pushgateway"),
         ),
     ),
 )

@@ -17,7 +17,7 @@ The values of the variables named by the first three parts (`SECRET_VALUE_NAME`:
 are also searched for in the filled body (`gate/config/payload_scan.py`), so one pasted in literally is
 caught as well. The prefixes add no secret there that a word does not already name (ACTIONS_RUNTIME_TOKEN,
 AWS_SECRET_ACCESS_KEY, CI_JOB_JWT), only public values a prompt may well hold (AWS_REGION=eu-central-1,
-CI_JOB_NAME=smoke-gate). Nor are the values of the gate's own settings searched for (GATE_TOKEN_PARAM,
+CI_JOB_NAME=smoke-gate). Nor are the values of the gate's own settings searched for (COMETAPI_TOKEN_PARAM,
 INPUT_SECRET-VERSION), the key aside: the configured key is searched for anyway.
 """
 
@@ -38,10 +38,10 @@ _WORDS = (
 _PREFIXES = r"^(?:ACTIONS_|AWS_|CI_JOB_)"
 CREDENTIAL_NAME = re.compile(f"{_WORDS}|{_PREFIXES}", re.IGNORECASE | re.ASCII)
 SECRET_VALUE_NAME = re.compile(_WORDS, re.IGNORECASE | re.ASCII)
-_OWN_SETTINGS = frozenset(var.upper() for spec in OPTIONS if not spec.secret for var in spec.env_vars)
+_OWN_SETTINGS = frozenset(var.upper() for spec in OPTIONS if not spec.secret for var in spec.read_vars)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 MIN_VALUE = 8  # a credential-named variable's value shorter than this is not searched for: it is a word
-_HOW = "--request-vars (action input request-vars, GATE_REQUEST_VARS)"
+_HOW = "--request-vars (action input request-vars, COMETAPI_REQUEST_VARS)"
 
 
 def looks_like_credential(name: str) -> bool:

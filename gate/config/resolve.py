@@ -1,6 +1,7 @@
 """Resolve and validate the configuration ONCE, before anything is sent.
 
-Precedence per option: flag > INPUT_<NAME> > COMETAPI_*/GATE_* > default (see `gate.config.options`). The
+Precedence per option: flag > INPUT_<NAME> > COMETAPI_<NAME> > GATE_<NAME> (deprecated) > default (see
+`gate.config.options`); a targets file's table and [defaults] come before all of them for its target. The
 result is a `RunConfig`: the run-wide settings (reports, mode, decision record) and a list of per-target
 configs; one target is a list of one. Every problem becomes one `ConfigError` naming the input, where its
 value came from, and the fix.
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.config import validators as check
 from gate.config.headers import ExtraHeader, extra_headers
-from gate.config.inputs import ConfigError, option_values
+from gate.config.inputs import ConfigError, option_values, raw_value
 from gate.config.options import OPTIONS, OPTIONS_BY_NAME
 from gate.config.settings import RunSettings, resolve_settings
 from gate.config.urls import normalize_base_url, shown_url
@@ -68,6 +69,7 @@ class GateConfig:
     fail_on_warn: bool
     baseline: Path | None
     max_latency_regression: float
+    drift_floor_ms: float
     fail_on_drift: bool
     request_vars: str | None  # as given; gate.config.request_vars parses and checks it
     check_structured_output: bool
@@ -146,17 +148,21 @@ def resolve(
         return _registered(RunConfig(settings, (Target(None, resolve_target(flags, env)),)), register)
     from gate.config.targets_file import TargetsFileError, read_targets
 
+    base_url, _ = raw_value(OPTIONS_BY_NAME["base-url"], flags, env)
     try:
-        tables = read_targets(settings.targets, env, register)
+        tables = read_targets(settings.targets, env, register, base_url)
     except TargetsFileError as exc:
         raise ConfigError("targets", exc.problem, exc.fix) from None
     shared = {dest: value for dest, value in flags.items() if OPTIONS_BY_NAME[_name(dest)].scope == "target"}
     targets = []
-    for name, options in tables:
+    for table in tables:
         try:
-            targets.append(Target(name, resolve_target({**shared, **options}, env)))
+            config = resolve_target({**shared, **table.options}, env, table.origins)
         except ConfigError as exc:
-            raise ConfigError(exc.option, f"target '{name}': {exc.problem}", exc.fix, exc.source) from None
+            raise ConfigError(
+                exc.option, f"target '{table.name}': {exc.problem}", exc.fix, exc.source
+            ) from None
+        targets.append(Target(table.name, config))
     return _registered(RunConfig(settings, tuple(targets)), register)
 
 
@@ -172,10 +178,13 @@ def _name(dest: str) -> str:
     return dest.replace("_", "-")
 
 
-def resolve_target(flags: Mapping[str, object], env: Mapping[str, str]) -> GateConfig:
+def resolve_target(
+    flags: Mapping[str, object], env: Mapping[str, str], origins: Mapping[str, str] | None = None
+) -> GateConfig:
     """One target's options, validated as a whole, in this order: the endpoint, the required options, the
-    key, the model, the test condition, then the files and packages the options name."""
-    values, sources = option_values(TARGET_OPTIONS, flags, env)
+    key, the model, the test condition, then the files and packages the options name. `origins`: where the
+    values in `flags` that a targets file gave came from."""
+    values, sources = option_values(TARGET_OPTIONS, flags, env, origins=origins)
     base_url = str(values.pop("base_url"))
     endpoint = check.resolve_endpoint(base_url, bool(values["allow_insecure_http"]), sources["base_url"])
     if endpoint.sim_scenario is not None:  # the simulator supplies its own key and model

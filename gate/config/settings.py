@@ -47,7 +47,7 @@ class RunSettings:
     rollback_on: frozenset[FailureClass] = DEFAULT_ROLLBACK_ON
     record: RecordInputs = field(default_factory=RecordInputs)
     preflight: Preflight = field(default_factory=Preflight)
-    notices: tuple[str, ...] = ()  # warnings about the configuration itself (shadowed variables)
+    notices: tuple[str, ...] = ()  # warnings about the configuration itself (deprecated, shadowed variables)
     metrics_file: Path | None = None
     pushgateway: str | None = None
     step_summary: Path | None = None  # GITHUB_STEP_SUMMARY: handed over by the runner, so trusted
@@ -91,7 +91,7 @@ def resolve_settings(
     )
     rollback_on = _classes(values.pop("rollback_on"), sources["rollback_on"], lenient)
     preflight = _preflight(values, sources, lenient)
-    notices = tuple(shadowed(flags, env))
+    notices = tuple(deprecated_variables(flags, env) + shadowed(flags, env))
     values["mode"] = Mode(values["mode"])  # a choice of the options table: always one of the modes
     settings = RunSettings(
         **values,
@@ -123,9 +123,31 @@ def _check_destinations(settings: RunSettings, sources: Mapping[str, str]) -> No
             ) from None
 
 
+def deprecated_variables(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
+    """One notice per old GATE_<NAME> variable that is set, naming the COMETAPI_<NAME> to use instead and
+    whether it was used (a flag, the input or COMETAPI_<NAME> wins over it). Never a value: a notice may
+    name the key's variable."""
+    notices = []
+    for spec in OPTIONS:
+        old, new = spec.deprecated_variable, spec.variable
+        if not env.get(old, "").strip():
+            continue
+        _, source = raw_value(spec, flags, env)
+        if source == old:
+            notices.append(f"{old} is deprecated: rename it to {new} (read this time, for {spec.flag})")
+        elif source == new:
+            notices.append(f"{old} is deprecated and was ignored: {new} is also set and wins; remove {old}")
+        else:
+            notices.append(
+                f"{old} is deprecated and was not used ({source} wins over it): rename it to {new}"
+            )
+    return notices
+
+
 def shadowed(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
     """On GitHub, the runner sets INPUT_<NAME> for every action input that has a default, so a job-level
-    COMETAPI_* / GATE_* variable for the same option is silently ignored. Say so, naming both."""
+    COMETAPI_<NAME> (or old GATE_<NAME>) variable for the same option is silently ignored. Say so, naming
+    both."""
     if env.get("GITHUB_ACTIONS") != "true":
         return []
     notices = []
@@ -133,7 +155,7 @@ def shadowed(flags: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
         _, source = raw_value(spec, flags, env)
         if source != spec.input_var:
             continue
-        for var in spec.env:
+        for var in (spec.variable, spec.deprecated_variable):
             other = env.get(var, "").strip()
             if other and other != env[spec.input_var].strip():
                 shown = "" if spec.secret else f"='{env[spec.input_var].strip()}'"

@@ -9,6 +9,8 @@
     model = "gpt-4o-mini"
     api-key-env = "COMETAPI_API_KEY"  # the key is read from this variable, never from the file
 
+A target whose base-url is sim://<scenario> needs no api-key-env: it uses the simulator's key.
+
 Precedence per target: the target's table, then [defaults], then the command line and environment. Options
 that belong to the whole run (reports, mode, the decision record) cannot be set per target. This module only
 reads the file; `config.resolve` turns each table into a target's config. For fleets larger than one runner,
@@ -19,11 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gate.config.input_files import InputFileError, describe, is_scalar, parse_toml, read_text
 from gate.config.options import OPTIONS_BY_NAME
+from gate.core.text import one_line
 
 MAX_TARGETS = 32
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -36,26 +40,63 @@ class TargetsFileError(ValueError):
         self.fix = fix
 
 
+FROM_FILE = "the targets file"
+
+
+@dataclass(frozen=True)
+class TargetTable:
+    """One target as the file gives it: its option values by dest, and where each came from (by dest)."""
+
+    name: str
+    options: dict[str, object]
+    origins: dict[str, str]
+
+
 def read_targets(
-    path: Path, env: Mapping[str, str], register: Callable[[str], None] = lambda _: None
-) -> list[tuple[str, dict[str, object]]]:
-    """(name, option values by dest) per target, each key handed to `register` as soon as it is read."""
+    path: Path,
+    env: Mapping[str, str],
+    register: Callable[[str], None] = lambda _: None,
+    base_url: object = None,
+) -> list[TargetTable]:
+    """Every target of the file, each key handed to `register` as soon as it is read. `base_url` is the one
+    the command line or the environment gives (a target's table or [defaults] wins over it): a sim://
+    target needs no api-key-env."""
     defaults, tables = _tables(path)
     names: set[str] = set()
-    targets: list[tuple[str, dict[str, object]]] = []
+    targets: list[TargetTable] = []
     for index, table in enumerate(tables, start=1):
         name = _name(index, table, names)
         names.add(name)
-        key_var = table.get("api-key-env") or defaults.get("api-key-env")
-        key = env.get(str(key_var)) if key_var else None
-        if not key:
-            raise TargetsFileError(
-                f"target '{name}': api-key-env {key_var or '(not set)'} is empty",
-                "set api-key-env to a variable that holds the key",
-            )
+        options = {**_options(defaults, name), **_options(table, name)}
+        origins = {dest: f"{FROM_FILE} ([defaults])" for dest in _options(defaults, name)}
+        origins |= {dest: f"{FROM_FILE} (target '{name}')" for dest in _options(table, name)}
+        key, origin = _key(name, table, defaults, env, str(options.get("base_url") or base_url or ""))
         register(key)
-        targets.append((name, {**_options(defaults, name), **_options(table, name), "api_key": key}))
+        targets.append(TargetTable(name, {**options, "api_key": key}, {**origins, "api_key": origin}))
     return targets
+
+
+def _key(
+    name: str, table: Mapping[str, Any], defaults: Mapping[str, Any], env: Mapping[str, str], base_url: str
+) -> tuple[str, str]:
+    """(key, where it came from): the variable api-key-env names; for a sim:// target that names none, the
+    simulator's key."""
+    key_var = _key_variable(table) or _key_variable(defaults)
+    if not key_var and base_url.startswith("sim://"):
+        from gate.simulator import DEFAULT_API_KEY
+
+        return DEFAULT_API_KEY, "the simulator's key (a sim:// target)"
+    key = env.get(str(key_var)) if key_var else None
+    if not key:
+        raise TargetsFileError(
+            f"target '{name}': api-key-env {key_var or '(not set)'} is empty",
+            "set api-key-env to a variable that holds the key (a sim:// target needs none)",
+        )
+    return key, f"{FROM_FILE} (api-key-env {one_line(str(key_var), 80)})"
+
+
+def _key_variable(table: Mapping[str, Any]) -> object:
+    return table.get("api-key-env") or table.get("api_key_env")
 
 
 def _tables(path: Path) -> tuple[dict[str, Any], list[Any]]:

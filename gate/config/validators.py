@@ -54,13 +54,13 @@ def resolve_endpoint(base_url: str, allow_insecure_http: bool, source: str) -> E
 
 
 def check_scenario(name: str, source: str) -> None:
-    from gate.simulator import SCENARIOS
+    from gate.simulator import SCENARIOS, unknown_scenario_hint
 
     if name not in SCENARIOS:
         raise ConfigError(
             "base-url",
             f"sim://{name} is not a simulator scenario",
-            f"use one of: {', '.join(sorted(SCENARIOS))}",
+            unknown_scenario_hint(name, "sim://"),
             source,
         )
 

@@ -32,6 +32,9 @@ T = TypeVar("T")
 
 MASK = "***"
 FRAGMENT = 12  # the shortest run of a secret's characters that counts as a leak
+# A value shorter than this is no secret to mask (the configuration refuses a key or credential header that
+# short, before anything is sent): masking `x` everywhere would turn every report into `e***it`, `ne***t`.
+SHORTEST_SECRET = 8
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
@@ -67,7 +70,7 @@ class Redactor:
         self._lock = threading.Lock()
 
     def register(self, secret: str | None) -> None:
-        if not secret:
+        if not secret or len(secret) < SHORTEST_SECRET:
             return
         with self._lock:
             self._forms.update(_variants(secret))

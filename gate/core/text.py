@@ -113,14 +113,39 @@ def cut(text: str, limit: int | None) -> str:
     return text[: max(limit - 1, 0)] + ELLIPSIS
 
 
-def clean(text: str, limit: int | None = None) -> str:
-    """ANSI sequences, control characters and lone surrogates removed; cut to `limit` characters."""
-    return cut(_ILLEGAL.sub("", strip_ansi(str(text))), limit)
+_LAST_SPACE = re.compile(r"\s(?=\S*$)")
 
 
-def one_line(text: object, limit: int | None = 240) -> str:
-    """`clean`, with every run of whitespace (newlines included) folded to one space."""
-    return cut(" ".join(clean(str(text)).split()), limit)
+def cut_words(text: str, limit: int | None) -> str:
+    """At most `limit` characters, cut at a word boundary and ended with " …" when cut: for display. With
+    no white space within the limit (one long token) it falls back to `cut`. Never used to bound what the
+    Redactor sees: redaction comes first, and this only ever keeps less than `cut` would."""
+    if limit is None or len(text) <= limit:
+        return text
+    room = limit - len(" " + ELLIPSIS)
+    if room < 1:
+        return cut(text, limit)
+    if text[room].isspace():  # the cut falls between two words
+        head = text[:room]
+    else:
+        space = _LAST_SPACE.search(text[:room])
+        head = text[: space.start()] if space else ""
+    head = head.rstrip()
+    return f"{head} {ELLIPSIS}" if head else cut(text, limit)
+
+
+def clean(text: str, limit: int | None = None, *, words: bool = False) -> str:
+    """ANSI sequences, control characters and lone surrogates removed; cut to `limit` characters (at a word
+    boundary with `words`, for display)."""
+    cleaned = _ILLEGAL.sub("", strip_ansi(str(text)))
+    return cut_words(cleaned, limit) if words else cut(cleaned, limit)
+
+
+def one_line(text: object, limit: int | None = 240, *, words: bool = False) -> str:
+    """`clean`, with every run of whitespace (newlines included) folded to one space; `words` cuts at a word
+    boundary (display text: messages, table cells)."""
+    folded = " ".join(clean(str(text)).split())
+    return cut_words(folded, limit) if words else cut(folded, limit)
 
 
 def decode(body: bytes, limit: int | None = None) -> str:

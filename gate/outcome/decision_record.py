@@ -1,7 +1,10 @@
 """The runbook's decision record: every field defined once here, rendered by every reporter from this list.
 
-JSON (`decision_record`), JUnit (testsuite properties) and the Markdown summary (the "Decision record"
-table) all read `decision_record`, so adding a field is one edit.
+JSON (`decision_record`, every field, null when unknown) reads `decision_record`; JUnit (testsuite
+properties) and the Markdown summary (the "Decision record" table) read `shown_record`: the rows that are
+set, or every row when the run asked for the full record (a canary, post-deploy or rollback phase, or a
+pre-flight file). A plain run's record is then the run's own facts, without rows reading "—". Adding a field
+is one edit.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from dataclasses import dataclass
 from gate.checks.results import ResponseFacts, Status
 from gate.config.resolve import RunSettings
 from gate.outcome.report import TargetReport
-from gate.outcome.verdict import Verdict
+from gate.outcome.verdict import ROLLBACK_PHASES, Verdict
+
+FULL_RECORD_PHASES = ROLLBACK_PHASES | {"rollback"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +34,9 @@ class RecordField:
     key: str  # JSON member and JUnit property name
     label: str  # the summary table's row
     value: Callable[[Record], str | None]
+    # whether a set value is worth a row when the full record was not asked for (a value that only says
+    # "not asked", like the pre-flight items missing of a run that has no checklist, is not)
+    relevant: Callable[[Record], bool] = lambda _record: True
 
 
 def _status_of(target: TargetReport, *check_ids: str) -> str:
@@ -101,7 +109,12 @@ FIELDS: tuple[RecordField, ...] = (
     RecordField("tokens_spent", "tokens spent", lambda r: str(r.target.tokens.total)),
     RecordField("started", "started", lambda r: _time(r.target.started_at)),
     RecordField("completed", "completed", lambda r: _time(r.target.completed_at)),
-    RecordField("rollback_test_result", "rollback test result", rollback_test_result),
+    RecordField(
+        "rollback_test_result",
+        "rollback test result",
+        rollback_test_result,
+        relevant=lambda r: r.settings.phase == "rollback",
+    ),
     RecordField("reviewer", "reviewer", lambda r: r.settings.record.reviewer),
     RecordField("docs_checked", "docs checked", lambda r: _yes_no(r.settings.record.docs_checked)),
     RecordField(
@@ -111,7 +124,10 @@ FIELDS: tuple[RecordField, ...] = (
     ),
     RecordField("secret_version", "secret version", lambda r: r.settings.record.secret_version),
     RecordField(
-        "preflight_missing", "pre-flight missing", lambda r: ", ".join(r.settings.preflight.missing) or "none"
+        "preflight_missing",
+        "pre-flight missing",
+        lambda r: ", ".join(r.settings.preflight.missing) or "none",
+        relevant=lambda r: r.settings.preflight.wanted,
     ),
     RecordField("run_url", "CI run", lambda r: r.settings.record.run_url),
     RecordField("actor", "actor", lambda r: r.settings.record.actor),
@@ -122,4 +138,20 @@ FIELDS: tuple[RecordField, ...] = (
 
 
 def decision_record(record: Record) -> list[tuple[RecordField, str | None]]:
+    """Every field and its value (None when unknown): the JSON report's `decision_record`."""
     return [(field, field.value(record)) for field in FIELDS]
+
+
+def full_record_asked(settings: RunSettings) -> bool:
+    """The runbook's phases that act on the record (canary, post-deploy, rollback) and a pre-flight file ask
+    for every row, an unset one included (it is then a gap to fill)."""
+    return settings.phase in FULL_RECORD_PHASES or settings.preflight.file is not None
+
+
+def shown_record(record: Record) -> list[tuple[RecordField, str | None]]:
+    """The rows a reader sees (summary table, JUnit properties): every row when the full record was asked
+    for, else only the set and relevant ones."""
+    rows = decision_record(record)
+    if full_record_asked(record.settings):
+        return rows
+    return [(field, value) for field, value in rows if value and field.relevant(record)]

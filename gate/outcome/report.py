@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from gate import __version__
 from gate.checks.results import CheckResult, Latency, Tokens
 from gate.config.resolve import GateConfig, RunSettings
+from gate.core.text import one_line
 from gate.outcome.verdict import Policy, Verdict, decide, decide_run
 
 SCHEMA_VERSION = "1"
@@ -55,14 +56,44 @@ class TargetReport:
 
     @property
     def quoted_request_id(self) -> str | None:
-        """The id to quote to support: the failing check's (its last attempt's), else the first seen."""
+        """The id to quote to support: the id of the attempt that decided the check. On a failure, the failing
+        check's last attempt; otherwise (or when the failing check sent nothing, like `output`) the first
+        check that sent a request, its first successful attempt (after a retried pass, the one that passed,
+        not the 429 before it)."""
         failed = self.first_failure
         if failed is not None and failed.request_ids:
             return failed.request_ids[-1]
-        return self.request_ids[0] if self.request_ids else None
+        return next((rid for r in self.results if (rid := deciding_request_id(r))), None)
 
     def result(self, check_id: str) -> CheckResult | None:
         return next((r for r in self.results if r.id == check_id), None)
+
+
+def deciding_request_id(result: CheckResult) -> str | None:
+    """The id of the attempt that decided a check that did not fail: its first successful attempt, else its
+    first id that no failed attempt carried (a check that keeps no attempt log), else None."""
+    succeeded = next(
+        (a.request_id for a in result.attempts if a.request_id and a.failure_class is None), None
+    )
+    if succeeded is not None:
+        return succeeded
+    failed_ids = {a.request_id for a in result.attempts if a.failure_class is not None}
+    return next((rid for rid in result.request_ids if rid not in failed_ids), None)
+
+
+def condition_text(config: GateConfig) -> str:
+    """The test condition in force, as the reports state it. With a request file and no --expect the answer
+    to the application's own prompt is not predictable: any answer passes, and the request's own fields
+    (response_format, tools) are checked instead."""
+    request_file = config.request_file
+    if request_file is None or config.expect_set:
+        return f"assistant text {config.expect_mode} '{one_line(config.expect, 60, words=True)}'"
+    implied = ["any answer the request file implies (text, JSON or tool calls; no --expect)"]
+    if request_file.response_format is not None:
+        implied.append("the content matches its response_format")
+    if request_file.tools:
+        implied.append("tool calls name a declared tool with valid arguments")
+    return "; ".join(implied)
 
 
 def target_report(

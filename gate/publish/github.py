@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import os
 import secrets
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from gate.core.redact import Redactor
+from gate.core.redact import SHORTEST_SECRET, Redactor
 from gate.core.safe_files import append_file
 from gate.core.text import neutralise, one_line
 from gate.outcome.report import RunReport
 
+# The secrets each run (its Redactor) has handed to the runner: once is enough, however many places ask.
+_MASKED: weakref.WeakKeyDictionary[Redactor, set[str]] = weakref.WeakKeyDictionary()
 OUTPUT_NAMES = (
     "result",
     "decision",
@@ -38,6 +41,15 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def mask_on_github(secrets: list[str], env: Mapping[str, str], stream: TextIO, redactor: Redactor) -> None:
+    """`::add-mask::` for every candidate secret before any other output, whatever the run ends in (a
+    configuration error included), so GitHub masks the key in this step's log and every later step's."""
+    if GitHubActions.active(env):
+        github = GitHubActions(env, stream, redactor)
+        for secret in secrets:
+            github.add_mask(secret)
+
+
 class GitHubActions:
     def __init__(self, env: Mapping[str, str], stream: TextIO, redactor: Redactor) -> None:
         self.env = env
@@ -56,6 +68,10 @@ class GitHubActions:
     def add_mask(self, secret: str) -> None:
         """Register the secret with the runner's log masking, one command per line of it. Written raw:
         this is the one line the key may appear in, and the runner hides it."""
+        masked = _MASKED.setdefault(self.redactor, set())
+        if len(secret) < SHORTEST_SECRET or secret in masked:  # no secret (refused by the configuration:
+            return  # masking `x` would hide every x in the log), or one this run already handed over
+        masked.add(secret)
         for line in secret.splitlines() or [secret]:
             if line.strip():
                 self._command(f"::add-mask::{line}", raw=True)

@@ -5,7 +5,13 @@
 """
 
 from gate.simulator.handler import LoggedRequest
-from gate.simulator.scenarios import SCENARIOS, WAITING_SCENARIOS, Scenario
+from gate.simulator.scenarios import (
+    SCENARIOS,
+    WAITING_SCENARIOS,
+    Scenario,
+    closest_scenarios,
+    unknown_scenario_hint,
+)
 from gate.simulator.server import DEFAULT_API_KEY, DEFAULT_MODEL, Simulator
 
 __all__ = [
@@ -16,4 +22,6 @@ __all__ = [
     "LoggedRequest",
     "Scenario",
     "Simulator",
+    "closest_scenarios",
+    "unknown_scenario_hint",
 ]

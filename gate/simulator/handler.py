@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from gate.simulator.exchange import Exchange, SimState
 from gate.simulator.responses import error_body
-from gate.simulator.scenarios import SCENARIOS
+from gate.simulator.scenarios import SCENARIOS, unknown_scenario_hint
 
 #: API path -> (endpoint name, allowed methods)
 ROUTES: dict[str, tuple[str, frozenset[str]]] = {
@@ -54,6 +54,8 @@ class Host(Protocol):
     def base_url(self) -> str: ...
 
     def record(self, entry: LoggedRequest) -> None: ...
+
+    def served(self, entry: LoggedRequest, status: int | None) -> None: ...
 
     def track(self, conn: socket.socket, *, add: bool) -> None: ...
 
@@ -95,6 +97,7 @@ class SimHandler(BaseHTTPRequestHandler):
     # delayed ACK add ~40 ms to every response on a reused keep-alive connection.
     disable_nagle_algorithm = True
     server: SimServer
+    sent_status: int | None = None  # the status of the response under way, once its status line is sent
 
     def version_string(self) -> str:
         """The ``Server`` header value."""
@@ -121,12 +124,18 @@ class SimHandler(BaseHTTPRequestHandler):
             self.server.sim.track(self.connection, add=False)
 
     def log_message(self, format: str, *args: object) -> None:
-        """Silence the default stderr access log."""
+        """Silence the default stderr access log (the host logs each request it served: Host.served)."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.sent_status = code
+        super().send_response(code, message)
 
     def _dispatch(self) -> None:
         ex: Exchange | None = None
+        self.sent_status = None
+        entry: LoggedRequest | None = None
         try:
-            ex = self._exchange()
+            ex, entry = self._exchange()
             self._route(ex)
         except Exception:
             self.close_connection = True
@@ -135,6 +144,9 @@ class SimHandler(BaseHTTPRequestHandler):
                     ex.send_json(
                         500, error_body("simulator internal error", "server_error", "internal_error")
                     )
+        finally:
+            if entry is not None:
+                self.server.sim.served(entry, self.sent_status)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
@@ -154,7 +166,7 @@ class SimHandler(BaseHTTPRequestHandler):
             raise ValueError("bad Content-Length")
         return self.rfile.read(length) if length else b""
 
-    def _exchange(self) -> Exchange:
+    def _exchange(self) -> tuple[Exchange, LoggedRequest]:
         """Read the body, log the request, and wrap it for the behaviours."""
         sim = self.server.sim
         try:
@@ -167,9 +179,10 @@ class SimHandler(BaseHTTPRequestHandler):
             key = name.lower()
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         scenario, api_path = split_scenario(urlsplit(self.path).path, sim.scenario)
-        sim.record(LoggedRequest(self.command, self.path, scenario, headers, body, time.monotonic()))
+        entry = LoggedRequest(self.command, self.path, scenario, headers, body, time.monotonic())
+        sim.record(entry)
         endpoint = ROUTES[api_path][0] if api_path in ROUTES else ""
-        return Exchange(
+        exchange = Exchange(
             self,
             sim.state,
             scenario=scenario,
@@ -178,11 +191,13 @@ class SimHandler(BaseHTTPRequestHandler):
             body=body,
             base_url=f"{sim.scheme}://{headers['host']}" if headers.get("host") else sim.base_url,
         )
+        return exchange, entry
 
     def _route(self, ex: Exchange) -> None:
         path = urlsplit(self.path).path
         if ex.scenario not in SCENARIOS:
-            message = f"Unknown simulator scenario '{ex.scenario}' ({self.command} {path})"
+            hint = unknown_scenario_hint(ex.scenario)
+            message = f"Unknown simulator scenario '{ex.scenario}' ({self.command} {path}); {hint}"
             ex.send_json(404, error_body(message, "invalid_request_error", "unknown_scenario", param=None))
             return
         _, api_path = split_scenario(path, ex.scenario)

@@ -5,11 +5,16 @@ its schema as the content, ``json_object`` gets ``{"answer": "pong"}``; declared
 ``tool_choice`` ``required``, ``auto`` (the default) or a named function get one call (finish_reason
 ``tool_calls``, content null, arguments a minimal instance of ``parameters``), streamed the OpenAI way. Key,
 body and model are checked as the ok flow does; ``GET /v1/models`` is normal; each fault misbehaves once.
+
+The ``ok`` scenario answers the same way (:func:`service`), except that with ``tool_choice`` ``auto`` it
+calls a tool only when the prompt asks for one (as a model would); a request without ``response_format`` or
+``tools`` gets the ok flow's answer, byte for byte the same as before.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from typing import Any
 
@@ -20,6 +25,7 @@ from gate.simulator.responses import (
     completion_body,
     count_tokens,
     error_body,
+    message_text,
     prompt_tokens,
     reply_text,
     validate_chat,
@@ -43,6 +49,8 @@ UNASKED_TOOL = {"name": "get_weather", "parameters": _CITY}
 SCHEMA_REJECTED = "Invalid value: 'json_schema'. Supported values are: 'text' and 'json_object'."
 PIECE = 3  # argument characters per delta of tmpl_tools_streamed_pieces
 _INVALID = "invalid_request_error"
+#: Words by which a prompt asks for a tool (with tool_choice auto, the ok scenario calls one only then).
+_ASKS_FOR_TOOLS = re.compile(r"\b(tools?|function)\b", re.IGNORECASE)
 
 
 # -- answers -----------------------------------------------------------------------------------------
@@ -53,6 +61,25 @@ def _functions(p: dict[str, Any]) -> list[dict[str, Any]]:
     tools = p.get("tools") if isinstance(p.get("tools"), list) else []
     fns = [t.get("function") for t in tools if isinstance(t, dict) and t.get("type") == "function"]
     return [f for f in fns if isinstance(f, dict) and isinstance(f.get("name"), str)]
+
+
+def _asks_for_tools(p: dict[str, Any], fns: list[dict[str, Any]]) -> bool:
+    """Whether the prompt asks for a tool: a message mentions tools or a declared function's name, and the
+    last message is not already a tool's result (a model answers that in text)."""
+    messages = [m for m in p["messages"] if isinstance(m, dict)]
+    if messages and messages[-1].get("role") == "tool":
+        return False
+    text = " ".join(message_text(m.get("content")) for m in messages)
+    return bool(_ASKS_FOR_TOOLS.search(text)) or any(
+        f["name"] and f["name"].lower() in text.lower() for f in fns
+    )
+
+
+def _declines_tools(p: dict[str, Any]) -> bool:
+    """Whether a model free to choose (``tool_choice`` ``auto``) answers in text: the prompt asks for no
+    tool."""
+    choice = p.get("tool_choice", "auto")
+    return not isinstance(choice, dict) and choice != "required" and not _asks_for_tools(p, _functions(p))
 
 
 def _to_call(p: dict[str, Any], fault: str) -> list[dict[str, Any]]:
@@ -94,11 +121,13 @@ def _content(p: dict[str, Any], fault: str) -> str:
     return json.dumps(value)
 
 
-def answer(p: dict[str, Any], fault: str) -> tuple[dict[str, Any], str]:
-    """The assistant message and finish_reason for a valid request body."""
+def answer(p: dict[str, Any], fault: str, when_asked: bool = False) -> tuple[dict[str, Any], str]:
+    """The assistant message and finish_reason for a valid request body; with ``when_asked``, ``tool_choice``
+    ``auto`` calls a tool only when the prompt asks for one."""
     if fault == "refusal":
         return {"role": "assistant", "content": None, "refusal": REFUSAL}, "stop"
-    calls = [_call(fn, fault) for fn in _to_call(p, fault)]
+    to_call = [] if when_asked and _declines_tools(p) else _to_call(p, fault)
+    calls = [_call(fn, fault) for fn in to_call]
     if calls:
         return {"role": "assistant", "content": None, "tool_calls": calls}, "tool_calls"
     text = _content(p, fault)
@@ -145,8 +174,9 @@ def _output_text(message: dict[str, Any]) -> str:
     return text + (message.get("refusal") or "") + "".join(c["function"]["arguments"] for c in calls)
 
 
-def template(fault: str = "ok") -> Behaviour:
-    """The request-template service, misbehaving as ``fault`` says (``ok``: not at all)."""
+def template(fault: str = "ok", *, tools_when_asked: bool = False) -> Behaviour:
+    """The request-template service, misbehaving as ``fault`` says (``ok``: not at all); with
+    ``tools_when_asked``, ``tool_choice`` ``auto`` calls a tool only when the prompt asks for one."""
 
     def behaviour(ex: Exchange) -> None:
         if not ex.authorized or ex.endpoint == "models" or validate_chat(ex.payload):
@@ -166,7 +196,7 @@ def template(fault: str = "ok") -> Behaviour:
         if p["model"] != ex.state.model:
             complete(ex)  # the 404 model_not_found of the ok flow
             return
-        message, finish = answer(p, fault)
+        message, finish = answer(p, fault, tools_when_asked)
         used = count_tokens(_output_text(message))
         c = Completion(p["model"], None, finish, prompt_tokens(p["messages"]), used)
         if ex.wants_stream:
@@ -179,6 +209,24 @@ def template(fault: str = "ok") -> Behaviour:
 
     behaviour.__doc__ = f"Request templates (structured outputs, tool calls); fault: {fault}."
     return behaviour
+
+
+def asks_for_more_than_text(payload: Any) -> bool:
+    """Whether a request declares function tools or a JSON ``response_format``."""
+    if not isinstance(payload, dict):
+        return False
+    rf = payload.get("response_format")
+    return bool(_functions(payload)) or (isinstance(rf, dict) and rf.get("type") in _JSON_FORMATS)
+
+
+_JSON_FORMATS = ("json_object", "json_schema")
+_SERVICE = template("ok", tools_when_asked=True)
+
+
+def service(ex: Exchange) -> None:
+    """The ``ok`` scenario: a healthy model. Structured outputs and tools are answered as ``tmpl_ok`` does
+    (a tool call with ``auto`` only when the prompt asks for one); any other request by the ok flow."""
+    (_SERVICE if asks_for_more_than_text(ex.payload) else complete)(ex)
 
 
 SCENARIOS: list[tuple[str, str, Behaviour]] = [

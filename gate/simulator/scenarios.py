@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from gate.simulator import behaviours as b
@@ -23,7 +24,11 @@ class Scenario:
 
 
 _TABLE = [
-    Scenario("ok", "Behave like the real CometAPI chat completions service", b.ok),
+    Scenario(
+        "ok",
+        "Behave like the real CometAPI chat completions service; honours response_format and tools",
+        request_files.service,
+    ),
     Scenario("auth", "401 invalid_api_key for every request, whatever the key", b.invalid_token),
     Scenario(
         "forbidden",
@@ -244,3 +249,16 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in _TABLE}
 
 # The scenarios that wait for the client's deadline; every test that runs them all shares this set.
 WAITING_SCENARIOS = frozenset(name for name, scenario in SCENARIOS.items() if scenario.waits)
+
+
+def closest_scenarios(name: str, count: int = 3) -> list[str]:
+    """The scenario names nearest a mistyped one (difflib), best first; [] when none is close."""
+    return difflib.get_close_matches(name.strip().lower()[:100], SCENARIOS, n=count, cutoff=0.6)
+
+
+def unknown_scenario_hint(name: str, prefix: str = "") -> str:
+    """What to say about a name that is no scenario: the closest names (each after ``prefix``, e.g.
+    ``sim://``), never all of them."""
+    close = [f"{prefix}{match}" for match in closest_scenarios(name)]
+    listing = f"`cometapi-smoke-gate simulate --list` shows all {len(SCENARIOS)}"
+    return f"did you mean {' or '.join(close)}? ({listing})" if close else f"no scenario is close; {listing}"

@@ -6,11 +6,13 @@ import contextlib
 import socket
 import ssl
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
 
 from gate.simulator.exchange import SimState
 from gate.simulator.handler import LoggedRequest, SimHandler, SimServer
-from gate.simulator.scenarios import SCENARIOS
+from gate.simulator.scenarios import SCENARIOS, unknown_scenario_hint
 
 DEFAULT_API_KEY = "sk-sim-4f1c9a7e2b6d8035"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -23,7 +25,8 @@ class Simulator:
 
     Requests under ``/s/<scenario>/`` are served as that scenario; all others as ``scenario``. With
     ``ssl_context`` (a server-side context holding a certificate) it serves HTTPS, and :attr:`base_url` names
-    the host ``localhost`` when bound to a loopback or wildcard address.
+    the host ``localhost`` when bound to a loopback or wildcard address. ``access_log`` is given one line
+    per request served (:func:`access_line`), once its answer is complete.
     """
 
     def __init__(
@@ -38,16 +41,19 @@ class Simulator:
         flaky_failures: int = 2,
         huge_bytes: int = 64 * 1024 * 1024,
         ssl_context: ssl.SSLContext | None = None,
+        access_log: Callable[[str], None] | None = None,
     ) -> None:
         if scenario not in SCENARIOS:
-            raise ValueError(f"unknown scenario {scenario!r}; choose one of: {', '.join(SCENARIOS)}")
+            raise ValueError(f"unknown scenario {scenario!r}; {unknown_scenario_hint(scenario)}")
         self.scenario = scenario
         self.host = host
         self.port = port
         self.ssl_context = ssl_context
+        self.access_log = access_log
         self.state = SimState(api_key, model, slow_seconds, drip_interval, flaky_failures, huge_bytes)
         self._log: list[LoggedRequest] = []
         self._lock = threading.Lock()
+        self._access_lock = threading.Lock()  # one access-log line at a time, never blocking the request log
         self._conns: set[socket.socket] = set()
         self._httpd: SimServer | None = None
         self._thread: threading.Thread | None = None
@@ -127,7 +133,7 @@ class Simulator:
     def url_for(self, scenario: str) -> str:
         """``<base_url>/s/<scenario>``: a base URL whose requests are served as ``scenario``."""
         if scenario not in SCENARIOS:
-            raise ValueError(f"unknown scenario {scenario!r}")
+            raise ValueError(f"unknown scenario {scenario!r}; {unknown_scenario_hint(scenario)}")
         return f"{self.base_url}/s/{scenario}"
 
     # -- request log -------------------------------------------------------------------------------
@@ -161,6 +167,13 @@ class Simulator:
         with self._lock:
             self._log.append(entry)
 
+    def served(self, entry: LoggedRequest, status: int | None) -> None:
+        """Write the access log line of one request whose answer is complete (or abandoned)."""
+        if self.access_log is not None:
+            line = access_line(entry, status, time.monotonic() - entry.at)
+            with self._access_lock:
+                self.access_log(line)
+
     def track(self, conn: socket.socket, *, add: bool) -> None:
         """Remember (or forget) an open connection, so stop() can cut it."""
         with self._lock:
@@ -168,3 +181,22 @@ class Simulator:
                 self._conns.add(conn)
             else:
                 self._conns.discard(conn)
+
+
+def access_line(entry: LoggedRequest, status: int | None, seconds: float) -> str:
+    """``<UTC time> <method> <path> scenario=<name> status=<code> (<ms> ms)``; the path without its query
+    string (which may carry a credential), every part printable and bounded."""
+    path, _, query = entry.path.partition("?")
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    code = status if status is not None else "none (no answer: the client left or the simulator stopped)"
+    return (
+        f"{stamp} {_printable(entry.method, 16)} {_printable(path, 200)}{'?...' if query else ''} "
+        f"scenario={_printable(entry.scenario, 64)} status={code} ({seconds * 1000:.0f} ms)"
+    )
+
+
+def _printable(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, each non-printable or non-ASCII one as a ``\\xNN`` escape."""
+    return "".join(
+        ch if ch.isascii() and ch.isprintable() else f"\\x{ord(ch) & 0xFF:02x}" for ch in text[:limit]
+    )

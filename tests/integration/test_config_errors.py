@@ -18,8 +18,8 @@ from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
         (["--connect-timeout", "x"], {}, "--connect-timeout"),
         (["--api-key", "sk-1234"], {}, "shorter than 8"),
         (["--expect-mode", "regex", "--expect", "(("], {}, "regular expression"),
-        ([], {"GATE_MAX_LATENCY_MS": "fast"}, "--max-latency-ms"),
-        ([], {"GATE_MODE": "strict"}, "--mode"),
+        ([], {"COMETAPI_MAX_LATENCY_MS": "fast"}, "--max-latency-ms"),
+        ([], {"COMETAPI_MODE": "strict"}, "--mode"),
     ],
 )
 def test_config_error_exits_2_and_sends_nothing(sim, gate, args, env, fragment):

@@ -65,7 +65,10 @@ def test_config_error_exit_2_from_github_inputs():
     assert result.returncode == 2
     assert result.stderr.startswith("cometapi-smoke-gate: configuration error [config]: --api-key")
     # evidence on every exit: the verdict on stdout too (and every report that was asked for)
-    assert "RESULT: FAIL: hold. Failure class: config (check 'config')" in result.stdout
+    assert (
+        "RESULT: FAIL: hold (exit 2: configuration error, nothing was sent). Failure class: config "
+        "(check 'config')" in result.stdout
+    )
 
 
 def test_inputs_drive_a_run(tmp_path):

@@ -187,3 +187,13 @@ def test_files_in_the_workspace_go_to_its_owner(tmp_path):
 def test_escaping_matches_the_actions_toolkit():
     assert escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
     assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_a_configuration_error_still_hands_the_key_to_githubs_masking_first(tmp_path):
+    """A later step's log is masked only if the runner learnt the key: on every exit, before any output."""
+    result = _run(tmp_path, **{"base-url": "sim://ok", "samples": "0"})
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"::add-mask::{KEY}"
+    assert lines.count(f"::add-mask::{KEY}") == 1  # once, however many places ask
+    _key_only_in_add_mask(result.stdout, result.stderr)

@@ -124,7 +124,12 @@ def test_multi_line_input_headers_are_parsed(sim, gate):
 
 def test_gate_headers_variable_is_read_one_a_line(sim, gate):
     gate(
-        "--base-url", sim.url_for("ok"), *AUTH, "--samples", "1", env={"GATE_HEADERS": "x-one: 1\nx-two: 2"}
+        "--base-url",
+        sim.url_for("ok"),
+        *AUTH,
+        "--samples",
+        "1",
+        env={"COMETAPI_HEADERS": "x-one: 1\nx-two: 2"},
     ).expect_exit(0)
     assert all(r.headers["x-one"] == "1" and r.headers["x-two"] == "2" for r in sim.log) and sim.log
 

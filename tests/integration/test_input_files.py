@@ -134,7 +134,7 @@ def test_a_billion_laughs_ends_quickly_as_a_config_error(tmp_path, option, name)
         ("messages: []\nmessages: []\n", "uses the key 'messages' twice (line 2)"),
         (
             "model: [a, b]\nmessages: [{role: user, content: hi}]\n",
-            "model: ['a', 'b'] is not of type 'string'",
+            'model: ["a", "b"] is not of type \'string\'',  # the value as JSON, never a Python repr
         ),
         ("messages: [{role: user, content: .nan}]\n", "holds nan, which is not a finite number"),
     ],
@@ -236,7 +236,7 @@ def _completion(report: dict) -> dict:
 @pytest.mark.parametrize(
     ("field", "value", "fragment"),
     [
-        ("response_shape", [{"a": 1}, ["b"]], "response_shape/0: {'a': 1} is not of type 'string'"),
+        ("response_shape", [{"a": 1}, ["b"]], "response_shape/0: {\"a\": 1} is not of type 'string'"),
         ("response_shape", "choices", "response_shape: 'choices' is not of type 'array'"),
     ],
 )
@@ -266,7 +266,7 @@ def test_a_stream_chunk_shape_of_objects_is_refused_too(sim, gate, tmp_path_fact
         "--baseline",
         str(_baseline(tmp_path_factory, known_good)),
     )
-    _config_error(run, "chunk_shape/0: {'id': 1} is not of type 'string'", "baseline", sim)
+    _config_error(run, "chunk_shape/0: {\"id\": 1} is not of type 'string'", "baseline", sim)
 
 
 def test_a_valid_baseline_still_compares(sim, gate, tmp_path_factory, known_good):

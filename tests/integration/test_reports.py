@@ -134,7 +134,17 @@ def _cmark() -> str:
 def test_summary_renders_as_a_table_with_cmark_gfm(sim, gate, tmp_path, scenario):
     cmark = _cmark()
     summary = tmp_path / "s.md"
-    gate("--base-url", sim.url_for(scenario), *AUTH, "--summary", str(summary), "--max-retry-after", "0.01")
+    record_inputs = ["--change-id", "CHG-7", "--deployment-version", "v3"]  # a plain run shows set rows only
+    gate(
+        "--base-url",
+        sim.url_for(scenario),
+        *AUTH,
+        *record_inputs,
+        "--summary",
+        str(summary),
+        "--max-retry-after",
+        "0.01",
+    )
     html = subprocess.run(
         [cmark, "--extension", "table", "--extension", "autolink"],
         input=summary.read_text(),

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STRUCTURED = ROOT / "examples" / "request-structured-output.json"
 TOOLS = ROOT / "examples" / "request-tools.yml"
 AUTH = ["--api-key", DEFAULT_API_KEY, "--model", DEFAULT_MODEL, "--samples", "1", "--retries", "0"]
-APP = {"APP_NAME": "Acme Shop", "GATE_REQUEST_VARS": "APP_NAME"}  # the tool example reads ${APP_NAME}
+APP = {"APP_NAME": "Acme Shop", "COMETAPI_REQUEST_VARS": "APP_NAME"}  # the tool example reads ${APP_NAME}
 
 
 def _run(gate, sim, scenario: str, *args: str, env: dict[str, str] | None = None):
@@ -162,7 +162,7 @@ def test_the_configured_key_in_a_request_file_is_refused(sim, gate, tmp_path):
 
 
 def test_a_listed_variable_the_environment_does_not_set_is_a_config_error(sim, gate):
-    run = _run(gate, sim, "tmpl_ok", "--request-file", str(TOOLS), env={"GATE_REQUEST_VARS": "APP_NAME"})
+    run = _run(gate, sim, "tmpl_ok", "--request-file", str(TOOLS), env={"COMETAPI_REQUEST_VARS": "APP_NAME"})
     assert "uses ${APP_NAME}, which the environment does not set" in run.expect_exit(2).stderr
     assert sim.count() == 0
 
@@ -213,7 +213,7 @@ def test_an_unlisted_variable_is_refused_and_nothing_is_sent(sim, gate, tmp_path
     env = {
         "APP_NAME": "Acme Shop",
         "TENANT": "acme-eu-tenant",
-        **({"GATE_REQUEST_VARS": listed} if listed else {}),
+        **({"COMETAPI_REQUEST_VARS": listed} if listed else {}),
     }
     run = _run(gate, sim, "tmpl_ok", "--request-file", str(path), *_reports(tmp_path), env=env)
     _says_config_everywhere(run, tmp_path, "request-file")
@@ -255,7 +255,7 @@ def test_a_listed_credential_name_is_refused(sim, gate, tmp_path, name):
 )
 def test_a_credential_placeholder_is_refused_whatever_is_listed(sim, gate, tmp_path, name):
     path = _file(tmp_path, _chat("Summarise ${APP_NAME}: ${" + name + "}"))
-    env = {name: CI_TOKEN, "APP_NAME": "Acme Shop", "GATE_REQUEST_VARS": "APP_NAME"}
+    env = {name: CI_TOKEN, "APP_NAME": "Acme Shop", "COMETAPI_REQUEST_VARS": "APP_NAME"}
     run = _run(gate, sim, "tmpl_ok", "--request-file", str(path), *_reports(tmp_path), env=env)
     _says_config_everywhere(run, tmp_path, "request-file")
     assert sim.count() == 0
@@ -279,7 +279,7 @@ def test_public_values_under_credential_prefixes_and_the_gates_own_settings_are_
     env = {
         "CI_JOB_NAME": "smoke-gate",
         "AWS_REGION": "max_completion_tokens",
-        "GATE_TOKEN_PARAM": "max_completion_tokens",
+        "COMETAPI_TOKEN_PARAM": "max_completion_tokens",
         "INPUT_SECRET-VERSION": "triage@3",
     }
     _run(gate, sim, "tmpl_ok", "--request-file", str(STRUCTURED), env=env).expect_exit(0)

@@ -106,10 +106,10 @@ def test_the_decision_record_is_the_same_in_every_report(sim, gate, tmp_path):
         "GITHUB_SERVER_URL": "https://github.example",
         "GITHUB_ACTOR": "octocat",
         "GITHUB_REF": "refs/heads/main",
-        "GATE_ENDPOINT_REFERENCE_CHECKED": "false",
+        "COMETAPI_ENDPOINT_REFERENCE_CHECKED": "false",
     }
     run = gate(
-        "--base-url", sim.url_for("ok"), *AUTH, "--samples", "1",
+        "--base-url", sim.url_for("ok"), *AUTH, "--samples", "1", "--phase", "canary",  # the full record
         "--reviewer", "alice", "--docs-checked",
         "--secret-version", "v7", "--notes", "first canary of the new gateway",
         "--junit", str(junit), "--summary", str(summary), env=env,
@@ -207,7 +207,7 @@ def test_a_success_that_needed_retries_warns(sim, gate):
     warning = completion["warnings"][0]
     assert "needed retries: 3 attempts for 1 request(s), classes seen: upstream x2" in warning
     assert "s spent waiting between attempts" in warning
-    assert "RESULT: PASS: proceed with 1 warning(s)" in run.stdout
+    assert "RESULT: PASS: proceed (exit 0) with 1 warning(s)" in run.stdout
 
 
 def test_latency_says_what_it_measures_when_retries_happened(sim, gate):
@@ -252,14 +252,14 @@ def test_a_line_per_retry_and_a_heartbeat_while_waiting(sim, gate, monkeypatch):
 
 def test_a_shadowed_variable_is_warned_about_and_every_source_shown(sim, gate, tmp_path):
     env, _ = _github(tmp_path)
-    env.update({"INPUT_SAMPLES": "3", "GATE_SAMPLES": "1", "INPUT_API-KEY": DEFAULT_API_KEY})
+    env.update({"INPUT_SAMPLES": "3", "COMETAPI_SAMPLES": "1", "INPUT_API-KEY": DEFAULT_API_KEY})
     run = gate("--base-url", sim.url_for("ok"), "--model", DEFAULT_MODEL, env=env).expect_exit(0)
     notice = (
         "INPUT_SAMPLES='3' (the action's input, set to its default when `with:` does not set it) "
-        "shadows GATE_SAMPLES='1'"
+        "shadows COMETAPI_SAMPLES='1'"
     )
     assert f"warning: {notice}" in run.stdout
     assert "::warning title=smoke gate%3A configuration::" in run.stdout
     assert run.report["notices"][0].startswith(notice)
     assert "samples (INPUT_SAMPLES)" in run.stdout and "model (--model)" in run.stdout
-    assert json.dumps(run.report).count("GATE_SAMPLES") == 1
+    assert json.dumps(run.report).count("COMETAPI_SAMPLES") == 1

@@ -89,12 +89,13 @@ def test_scenario(sim, gate, scenario):
     assert list(statuses) == ["config", "dns", "tls", "completion", "output", "samples"]
     if failed_check:
         assert statuses[failed_check] == "fail"
-        assert f"RESULT: FAIL: hold. Failure class: {failure_class}" in run.stdout
+        assert f"RESULT: FAIL: hold (exit {code}: " in run.stdout  # the code and what it means
+        assert f"). Failure class: {failure_class} (check '{failed_check}')" in run.stdout
         assert "next step" in run.stdout
         later = list(statuses)[list(statuses).index(failed_check) + 1 :]
         assert all(statuses[c] == "skip" for c in later)
     else:
-        assert "RESULT: PASS: proceed" in run.stdout
+        assert "RESULT: PASS: proceed (exit 0)" in run.stdout
         assert report["latency_ms"]["p50"] > 0
         assert len(report["request_ids"]) == requests_seen  # every attempt's id, failed ones included
 

@@ -114,3 +114,17 @@ def test_a_leak_rewrites_an_appended_summary_once_and_keeps_earlier_steps(keyed_
     assert report.verdict.failure_class == "leak" and KEY not in text
     assert text.startswith("## an earlier step\n")
     assert text.count("Smoke gate:") == 1 and "failure class `leak`" in text
+
+
+@pytest.mark.parametrize("key", ["x", "e", "sk-1"])
+def test_a_key_too_short_to_be_a_secret_is_refused_without_masking_the_report_to_pieces(gate, tmp_path, key):
+    """A one-letter key is a config error, and masking it everywhere would make `exit` read `e***it`."""
+    import json
+
+    report = tmp_path / "report.json"
+    run = gate("--base-url", "http://127.0.0.1:9", "--api-key", key, "--model", "m", "--json", str(report))
+    run.expect_exit(2)
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert {"exit_code", "next_step", "failure_class"} <= set(data)
+    assert data["failure_class"] == "config" and "shorter than 8" in data["checks"][0]["message"]
+    assert "***" not in run.stdout.replace("api key : ***", "")

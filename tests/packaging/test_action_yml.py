@@ -104,7 +104,8 @@ def test_descriptions_required_and_quoted_defaults(action):
                 f"{spec.name}: --help shows default {shown}, action.yml {default}"
             )
         if spec.kind == "choice":
-            assert list(cli[spec.name].type.choices) == list(spec.choices)
+            # click takes any string (a bad choice is the gate's config error); the help lists the choices
+            assert cli[spec.name].metavar == f"[{'|'.join(spec.choices)}]"
             assert default in spec.choices
     assert {name for name, entry in action["inputs"].items() if entry["required"]} == {"api-key", "model"}
 
@@ -173,3 +174,107 @@ def test_image_switch_to_a_published_image_is_kept_by_the_check(tmp_path, monkey
     assert generator.main(["--write"]) == 0
     assert generator.current_image(target.read_text(encoding="utf-8")) == image
     assert generator.main(["--write", "--image", "ghcr.io/no-scheme"]) == 2
+
+
+# --- the composite variant: the same inputs and outputs, run with pip on any runner OS ---
+
+
+@pytest.fixture(scope="module")
+def composite() -> dict:
+    return yaml.safe_load((ROOT / "composite" / "action.yml").read_text(encoding="utf-8"))
+
+
+def test_composite_yml_is_the_generated_file():
+    text = (ROOT / "composite" / "action.yml").read_text(encoding="utf-8")
+    assert text == _generator().render_composite(), "run: python scripts/action_yml.py --write"
+
+
+def test_composite_has_the_container_actions_inputs_and_outputs(action, composite):
+    assert composite["inputs"] == action["inputs"]
+    assert set(composite["outputs"]) == set(action["outputs"]) == EXPECTED_OUTPUTS
+    for name, output in composite["outputs"].items():
+        assert output["value"] == f"${{{{ steps.gate.outputs.{name} }}}}"
+        assert output["description"] == action["outputs"][name]["description"]
+
+
+def _steps(composite: dict) -> dict[str, dict]:
+    return {step.get("name", step.get("uses")): step for step in composite["runs"]["steps"]}
+
+
+def test_every_input_reaches_the_gate_as_the_variable_it_reads(composite):
+    env = _steps(composite)["Install the gate"]["env"] | _steps(composite)["Run the gate"]["env"]
+    run_env = _steps(composite)["Run the gate"]["env"]
+    assert {f"${{{{ inputs.{spec.input} }}}}" for spec in OPTIONS} == set(run_env.values())
+    for spec in OPTIONS:
+        assert run_env[spec.variable] == f"${{{{ inputs.{spec.input} }}}}"
+    assert env["PIP_CERT"] == "${{ inputs.ca-bundle }}"  # the proxy's CA for pip as for the gate
+
+
+def _run_step(composite: dict, inputs: dict[str, str], tmp_path: Path) -> tuple[int, dict[str, str], str]:
+    """The Run step as the runner executes it: each `${{ inputs.x }}` replaced by the input's value (its
+    default when not given), the script run by bash with GITHUB_OUTPUT and GITHUB_STEP_SUMMARY set."""
+    import os
+    import subprocess
+    import sys
+
+    step = _steps(composite)["Run the gate"]
+    values = {spec.input: inputs.get(spec.input, _generator().input_default(spec) or "") for spec in OPTIONS}
+    env = {
+        name: re.sub(r"\$\{\{ inputs\.([a-z-]+) \}\}", lambda m: values[m.group(1)], template)
+        for name, template in step["env"].items()
+    }
+    output, summary = tmp_path / "output", tmp_path / "summary.md"
+    bin_dir = str(Path(sys.executable).parent)
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("COMETAPI_", "GATE_", "INPUT_"))}
+    base |= {"PATH": bin_dir + os.pathsep + base["PATH"], "GITHUB_ACTIONS": "true"}
+    base |= {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), **env}
+    done = subprocess.run(
+        ["bash", "-c", step["run"]], env=base, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    outputs = dict(
+        line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines() if "=" in line
+    )
+    return done.returncode, outputs, done.stdout + done.stderr
+
+
+def test_the_composite_run_step_passes_and_fails_as_the_container_action_does(composite, tmp_path):
+    from gate.simulator import DEFAULT_API_KEY
+
+    given = {"api-key": DEFAULT_API_KEY, "model": "gpt-4o-mini", "json": "report.json"}
+    code, outputs, log = _run_step(composite, {**given, "base-url": "sim://ok"}, tmp_path)
+    assert code == 0, log
+    assert outputs["result"] == "pass" and outputs["report-path"] == "report.json"
+    assert (tmp_path / "report.json").exists()
+    assert DEFAULT_API_KEY not in log.replace(f"::add-mask::{DEFAULT_API_KEY}", "")  # handed to GitHub only
+    code, outputs, log = _run_step(composite, {**given, "base-url": "sim://auth"}, tmp_path)
+    assert (code, outputs["result"], outputs["failure-class"]) == (1, "fail", "auth"), log
+
+
+def test_the_install_step_hands_pip_the_ca_bundle_only_when_given(composite, tmp_path):
+    """pip behind a TLS-inspecting proxy: PIP_CERT (and REQUESTS_CA_BUNDLE) from the ca-bundle input;
+    unset, pip keeps its own store. `python` is a stand-in that records what it was asked."""
+    import os
+    import subprocess
+
+    script = _steps(composite)["Install the gate"]["run"]
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python").write_text(
+        '#!/bin/sh\necho "args=$*" >"$RECORD"\n'
+        'echo "cert=${PIP_CERT-unset} bundle=${REQUESTS_CA_BUNDLE-unset}" >>"$RECORD"\n',
+        encoding="utf-8",
+    )
+    (fake / "python").chmod(0o755)
+    record = tmp_path / "record"
+    for cert, expected in (
+        ("/etc/proxy-ca.pem", "cert=/etc/proxy-ca.pem bundle=/etc/proxy-ca.pem"),
+        ("", "cert=unset bundle=unset"),
+    ):
+        env = {"PATH": f"{fake}{os.pathsep}{os.environ['PATH']}", "PIP_CERT": cert, "RECORD": str(record)}
+        env["GITHUB_ACTION_PATH"] = "/actions/org/cometapi-smoke-gate/v1/composite"
+        subprocess.run(["bash", "-c", script], env=env, check=True, timeout=30)
+        lines = record.read_text(encoding="utf-8").splitlines()
+        assert lines[0].endswith(
+            "install --disable-pip-version-check --quiet /actions/org/cometapi-smoke-gate/v1/composite/.."
+        )
+        assert lines[1] == expected

@@ -180,6 +180,8 @@ def test_release_action_yml_is_what_the_generator_writes_for_the_image(repo, tmp
     # `python scripts/action_yml.py` run in the release commit finds action.yml in sync, image kept.
     target = tmp_path / "action.yml"
     target.write_text(release_text, encoding="utf-8")
+    (tmp_path / "composite").mkdir()  # the release commit keeps HEAD's composite variant as it is
+    (tmp_path / "composite" / "action.yml").write_text(generator.render_composite(), encoding="utf-8")
     monkeypatch.setattr(generator, "ACTION_PATH", target)
     monkeypatch.setattr(generator, "ROOT", tmp_path)
     assert generator.main([]) == 0

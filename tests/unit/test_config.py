@@ -39,7 +39,7 @@ def test_precedence_flag_then_input_then_cometapi_then_gate_then_default():
 
 
 def test_input_names_keep_hyphens_and_empty_means_unset():
-    env = {"INPUT_API-KEY": KEY, "INPUT_MODEL": "m1", "INPUT_MAX-TOKENS": "", "GATE_MAX_TOKENS": "32"}
+    env = {"INPUT_API-KEY": KEY, "INPUT_MODEL": "m1", "INPUT_MAX-TOKENS": "", "COMETAPI_MAX_TOKENS": "32"}
     config = resolve({}, env)
     assert config.api_key == KEY
     assert config.max_tokens == 32
@@ -84,8 +84,8 @@ def test_base_url_with_or_without_v1_never_doubles(url, root):
         ({"api_key": KEY + "\n"}, {}, "api-key", "whitespace"),
         ({"api_key": "sk-ключ-0123456789"}, {}, "api-key", "header cannot carry"),
         ({"expect_mode": "regex", "expect": "po(ng"}, {}, "expect", "regular expression"),
-        ({}, {"GATE_EXPECT_MODE": "fuzzy"}, "expect-mode", "not one of"),
-        ({}, {"GATE_ALLOW_INSECURE_HTTP": "maybe"}, "allow-insecure-http", "boolean"),
+        ({}, {"COMETAPI_EXPECT_MODE": "fuzzy"}, "expect-mode", "not one of"),
+        ({}, {"COMETAPI_ALLOW_INSECURE_HTTP": "maybe"}, "allow-insecure-http", "boolean"),
     ],
 )
 def test_config_errors_name_the_input_and_the_fix(flags, env, option, fragment):
@@ -151,7 +151,9 @@ def test_lenient_resolve_never_raises_and_says_where_a_bad_value_fell_back():
     from gate.config.resolve import resolve
 
     flags = {"base_url": "https://user:secret@gw.example.com/v1?token=abc", "samples": "many", "model": None}
-    run = resolve(flags, {"GATE_MODE": "strict", "GATE_REQUEST_FILE": "/nonexistent.json"}, lenient=True)
+    run = resolve(
+        flags, {"COMETAPI_MODE": "strict", "COMETAPI_REQUEST_FILE": "/nonexistent.json"}, lenient=True
+    )
     config = run.targets[0].config
     assert config.samples == 3 and config.sources["samples"] == "default (--samples was invalid)"
     assert run.settings.mode == "enforce"
@@ -186,4 +188,4 @@ def test_run_help_lists_the_options_under_their_groups_in_table_order():
     ]
     assert headings[: len(GROUPS)] == list(GROUPS)
     model = next(line for line in text.splitlines() if line.lstrip().startswith("--model"))
-    assert "[required for a real endpoint; sim:// supplies its own]" in model
+    assert "[required]" in model and "COMETAPI_MODEL" in model

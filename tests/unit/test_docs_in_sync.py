@@ -73,3 +73,15 @@ def test_examples_script_without_the_gate_fails_cleanly_and_deletes_nothing(tmp_
     assert "Traceback" not in result.stderr and "pip install -e ." in result.stderr
     after = {p.name: p.read_bytes() for p in (ROOT / "docs" / "examples").iterdir()}
     assert after == before
+
+
+def test_the_readme_stand_in_recipe_uses_the_simulators_key_and_model():
+    """The three lines a newcomer pastes work as written: the key the stand-in accepts, its model."""
+    from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Rehearse against a stand-in", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1)
+    assert f"COMETAPI_API_KEY={DEFAULT_API_KEY}" in block
+    assert f"--model {DEFAULT_MODEL}" in block and "simulate --port 8787" in block
+    assert "COMETAPI_BASE_URL=http://127.0.0.1:8787" in block

@@ -106,9 +106,9 @@ def run(*targets: TargetReport, settings: RunSettings = SETTINGS):
 def test_console_footer_of_a_pass_with_a_warning():
     assert console.footer(run(target(PASSING))) == [
         "",
-        "RESULT: PASS: proceed with 1 warning(s)",
+        "RESULT: PASS: proceed (exit 0) with 1 warning(s)",
         "  latency    : p50 400 ms, p95 530 ms, max 530 ms",
-        "  request id : req_a1 (quote it to support)",
+        "  request id : req_a1",  # no support case on a pass
         "  request ids: req_a1, req_b2, req_c3",
         "  tokens     : 30 (prompt 27, completion 3, reasoning 0) spent by the gate",
     ]
@@ -118,7 +118,7 @@ def test_console_footer_and_lines_of_a_failure():
     report = run(target(FAILING))
     assert console.footer(report) == [
         "",
-        "RESULT: FAIL: hold. Failure class: auth (check 'completion')",
+        "RESULT: FAIL: hold (exit 1: fix before release). Failure class: auth (check 'completion')",
         "  what broke : authentication rejected",
         "  next step  : Check the secret's path (CI variable / secret name), that it is not expired or "
         "revoked, and that it is sent as 'Authorization: Bearer <key>'.",
@@ -143,7 +143,10 @@ def test_console_of_several_targets_has_one_result_line():
     )
     assert console.target_status(report.targets[1]) == "target secondary: FAIL [auth] in check 'completion'"
     footer = console.footer(report)
-    assert footer[1] == "RESULT: FAIL: hold. 1 of 2 targets failed: secondary (auth)"
+    assert (
+        footer[1]
+        == "RESULT: FAIL: hold (exit 1: fix before release). 1 of 2 targets failed: secondary (auth)"
+    )
     assert sum(line.startswith("RESULT") for line in footer) == 1
 
 
@@ -278,7 +281,10 @@ def test_a_rollback_trigger_after_a_canary_step_up_decides_rollback():
     report = run(target(FAILING), settings=canary)
     assert report.verdict.decision == "rollback" and int(report.verdict.exit_code) == 1
     footer = console.footer(report)
-    assert footer[1] == "RESULT: FAIL: rollback. Failure class: auth (check 'completion')"
+    assert footer[1] == (
+        "RESULT: FAIL: rollback (exit 1: roll back now, the plan is below). Failure class: auth "
+        "(check 'completion')"
+    )
     assert (
         "  decision   : roll back: auth is a rollback trigger in the canary phase (--rollback-on)" in footer
     )

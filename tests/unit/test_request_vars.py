@@ -102,9 +102,9 @@ def test_a_list_parses_by_commas_and_whitespace_keeping_the_order_once() -> None
 )
 def test_a_malformed_or_credential_name_is_a_config_error(text: str, fragment: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        parse_request_vars(text, "GATE_REQUEST_VARS")
+        parse_request_vars(text, "COMETAPI_REQUEST_VARS")
     error = caught.value
-    assert error.option == "request-vars" and error.source == "GATE_REQUEST_VARS"
+    assert error.option == "request-vars" and error.source == "COMETAPI_REQUEST_VARS"
     assert fragment in str(error)
     assert "abcdefghijklmnop" not in str(error)  # a pasted secret is never echoed
 
@@ -124,7 +124,7 @@ def test_prefixes_alone_and_the_gates_own_settings_are_not_searched_for_but_the_
         "AWS_REGION": "eu-central-1",
         "CI_JOB_NAME": "smoke-gate",
         "ACTIONS_CACHE_URL": "https://artifactcache.example/abc/",
-        "GATE_TOKEN_PARAM": "max_completion_tokens",
+        "COMETAPI_TOKEN_PARAM": "max_completion_tokens",
         "INPUT_TOKEN-PARAM": "max_completion_tokens",
         "INPUT_SECRET-VERSION": "rotation-2024-05",
         "CI_JOB_TOKEN": "glcbt-opaque-value",

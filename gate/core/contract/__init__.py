@@ -8,6 +8,8 @@ import threading
 from importlib import resources
 from typing import Any
 
+from gate.core.text import cut_words
+
 _LOCK = threading.Lock()
 
 
@@ -42,9 +44,23 @@ def violations(payload: Any, name: str = "chat_completion", limit: int = 5) -> l
     out = []
     for error in errors[:limit]:
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-        out.append(f"{where}: {_short(error.message)}")
+        out.append(f"{where}: {_short(readable(error))}")
     return out
 
 
+def readable(error: Any) -> str:
+    """A jsonschema error's message with the values it quotes as JSON (`{"0": null}`), not as a Python repr
+    (`{'0': None}`): reports never show a repr."""
+    message = str(error.message)
+    for value in (error.instance, error.validator_value):
+        if isinstance(value, dict | list | bool) or value is None:
+            message = message.replace(repr(value), _json(value))
+    return message
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _short(message: str, limit: int = 160) -> str:
-    return message if len(message) <= limit else message[: limit - 1] + "…"
+    return cut_words(message, limit)

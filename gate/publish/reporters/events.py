@@ -1,7 +1,8 @@
 """`--log-format json`: one JSON object per line for each event of a run, for a log pipeline.
 
 Events: `run_start` (per target), `attempt` (each request sent, retries included), `check` (each check's
-result), `notice` (a configuration warning) and `verdict` (the run's). The fields are the runbook's
+result), `notice` (a configuration warning) and `verdict` (the run's, with its `message`: the failed check's
+message or a pass line, and its `next_step`). The fields are the runbook's
 observability fields under stable names (docs/monitoring.md); everything is redacted like every other
 output, and server text is cleaned and cut.
 """
@@ -77,14 +78,14 @@ def check_events(
             "check": result.id,
             "status": result.status.value,
             "failure_class": result.failure_class.value if result.failure_class else None,
-            "message": one_line(result.message, 500),
+            "message": one_line(result.message, 500, words=True),
             "request_id": result.request_ids[-1] if result.request_ids else None,
             "status_category": status_category(result.http_status),
             "latency_ms": result.duration_ms,
             "latency_bucket": latency_bucket(result.duration_ms),
             "retries": result.retries,
             "fallback_used": _rerouted(result),
-            "warnings": [one_line(w, 300) for w in result.warnings],
+            "warnings": [one_line(w, 300, words=True) for w in result.warnings],
         }
     )
     return events
@@ -96,7 +97,20 @@ def _rerouted(result: CheckResult) -> bool:
 
 
 def notice(text: str) -> dict[str, Any]:
-    return {"ts": _now(), "event": "notice", "message": one_line(text, 1000)}
+    return {"ts": _now(), "event": "notice", "message": one_line(text, 1000, words=True)}
+
+
+def verdict_message(run: RunReport) -> str:
+    """What the verdict says in one line: the failed check's message (its id and class first), or the pass."""
+    failure = run.failure
+    if failure is not None:
+        return f"{failure.id} [{failure.failure_class}]: {one_line(failure.message, 500, words=True)}"
+    if not run.verdict.passed:  # failed without a failing check to name (cannot happen today): say what it is
+        return f"failed: {run.verdict.failure_class}"
+    checks = sum(len(t.results) for t in run.targets) + len(run.run_results)
+    warnings = f" with {run.verdict.warnings} warning(s)" if run.verdict.warnings else ""
+    targets = f" across {len(run.targets)} targets" if run.several else ""
+    return f"passed{warnings}: {checks} checks{targets}, proceed"
 
 
 def verdict(run: RunReport) -> dict[str, Any]:
@@ -110,6 +124,8 @@ def verdict(run: RunReport) -> dict[str, Any]:
         "failure_class": verdict_.failure_class.value if verdict_.failure_class else None,
         "failed_check": verdict_.failed_check,
         "failed_target": verdict_.failed_target,
+        "message": verdict_message(run),
+        "next_step": run.next_step,
         "exit_code": int(verdict_.exit_code),
         "request_id": focus.quoted_request_id,
         "latency_p50_ms": latency.p50 if latency else None,

@@ -35,10 +35,10 @@ def _check(result: CheckResult) -> dict[str, Any]:
         "id": result.id,
         "status": result.status.value,
         "failure_class": result.failure_class.value if result.failure_class else None,
-        "message": one_line(result.message, STRING_LIMIT),
+        "message": one_line(result.message, STRING_LIMIT, words=True),
         "next_step": result.next_step,
         "duration_ms": result.duration_ms,
-        "warnings": [one_line(w, STRING_LIMIT) for w in result.warnings],
+        "warnings": [one_line(w, STRING_LIMIT, words=True) for w in result.warnings],
         "details": _bounded(dict(result.details)),
     }
 

@@ -2,20 +2,24 @@
 
 junit-xml builds the elements; this module feeds it only cleaned strings and serialises the tree itself,
 because `to_xml_report_string` adds attributes the Jenkins schema rejects (`disabled`), drops `time="0.0"`
-and strips illegal characters after serialising (ANSI codes leave debris).
+and strips illegal characters after serialising (ANSI codes leave debris). Details are written as text
+(`family standard, reasoning_effort none`), never as a Python repr; the decision record's properties are the
+rows the summary shows (`shown_record`): the set ones, or all when the run asked for the full record.
 """
 
 from __future__ import annotations
 
+import math
 import socket
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 
 from junit_xml import TestCase, TestSuite
 
 from gate.checks.results import CheckResult, Status
 from gate.config.resolve import RunSettings
 from gate.core.text import clean, one_line
-from gate.outcome.decision_record import Record, decision_record
+from gate.outcome.decision_record import Record, shown_record
 from gate.outcome.report import RunReport, TargetReport
 from gate.publish.reporters import checks_of
 
@@ -34,16 +38,37 @@ def _seconds(ms: float) -> float:
 _SHOWN_APART = frozenset({"attempt_log", "response_excerpt"})
 
 
+def as_text(value: object, nested: bool = False) -> str:
+    """A detail's value as a reader writes it: `family standard, reasoning_effort none` for a mapping,
+    `a, b` for a list (in parentheses when nested), none / yes / no, never a Python repr."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}" if math.isfinite(value) else "none"
+    if isinstance(value, Mapping):
+        text = ", ".join(f"{key} {as_text(item, True)}" for key, item in value.items())
+    elif isinstance(value, list | tuple | set | frozenset):
+        text = ", ".join(as_text(item, True) for item in value)
+    else:
+        return str(value)
+    return f"({text})" if nested and text else text or "none"
+
+
 def _details_text(result: CheckResult) -> str:
     """The check's display details as `key: value` lines, then one line per attempt."""
     lines = [
-        f"{key}: {value}"
+        f"{key}: {as_text(value)}"
         for key, value in result.details.items()
         if key not in _SHOWN_APART and value not in (None, "", [], {})
     ]
     for attempt in result.attempts:
+        status = attempt.status if attempt.status is not None else "none (no answer)"
+        outcome = f"class {attempt.failure_class}" if attempt.failure_class else "succeeded"
+        request_id = f", request id {attempt.request_id}" if attempt.request_id else ""
         lines.append(
-            f"attempt {attempt.number}: status {attempt.status}, class {attempt.failure_class}, "
+            f"attempt {attempt.number}: status {status}, {outcome}{request_id}, "
             f"{round(attempt.elapsed_ms, 1)} ms, waited {round(attempt.waited_s, 3)} s before it"
         )
     return "\n".join(lines)
@@ -54,26 +79,28 @@ def _case(result: CheckResult, classname: str) -> TestCase:
     details = _details_text(result)
     if result.status is Status.FAIL and result.failure_class is not None:
         body = [
-            f"{result.failure_class}: {one_line(result.message, 1000)}",
+            f"{result.failure_class}: {one_line(result.message, 1000, words=True)}",
             f"what broke: {result.failure_class.info.title}",
             f"next step: {result.next_step}",
         ]
+        if result.request_ids:
+            body.append(f"request id: {result.request_ids[-1]} (quote it to support)")
         if details:
             body += ["", details]
         if result.excerpt:
             body += ["", "response body (excerpt):", result.excerpt]
         case.add_failure_info(
-            message=one_line(result.message, 500),
-            output=clean("\n".join(body), BODY_LIMIT),
+            message=one_line(result.message, 500, words=True),
+            output=clean("\n".join(body), BODY_LIMIT, words=True),
             failure_type=result.failure_class.value,
         )
     elif result.status is Status.SKIP:
-        case.add_skipped_info(message=one_line(result.message, 500))
-    out = [f"{result.status.value}: {one_line(result.message, 1000)}"]
+        case.add_skipped_info(message=one_line(result.message, 500, words=True))
+    out = [f"{result.status.value}: {one_line(result.message, 1000, words=True)}"]
     out += [f"warning: {w}" for w in result.warnings]
     if details and result.status is not Status.FAIL:
         out += ["", details]
-    case.stdout = clean("\n".join(out), BODY_LIMIT)
+    case.stdout = clean("\n".join(out), BODY_LIMIT, words=True)
     return case
 
 
@@ -81,10 +108,10 @@ def _properties(target: TargetReport, settings: RunSettings) -> dict[str, str]:
     """The decision record, then the verdict. An empty <property value=""/> confuses some readers: unknown
     values are left out."""
     values: dict[str, object] = {
-        field.key: value for field, value in decision_record(Record(settings, target, target.verdict))
+        field.key: value for field, value in shown_record(Record(settings, target, target.verdict))
     }
     values.update(result=target.verdict.result, failure_class=target.verdict.failure_class)
-    return {k: one_line(str(v), 500) for k, v in values.items() if v not in (None, "")}
+    return {k: one_line(str(v), 500, words=True) for k, v in values.items() if v not in (None, "")}
 
 
 def _suite(name: str, cases: list[TestCase], properties: dict[str, str], timestamp: str) -> ET.Element:

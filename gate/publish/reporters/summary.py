@@ -1,8 +1,11 @@
 """The Markdown job summary (`--summary`, default `$GITHUB_STEP_SUMMARY`): what a reviewer reads on a PR.
 
-Verdict first, then the checks, latency and request ids, the runbook's decision record and, on failure,
-what to check next. Every value is escaped for a table cell and cut, so the summary stays small and renders
-as intended whatever the server sends.
+Verdict first, then the checks, the condition, latency and request ids, on failure what to check next, and
+the runbook's rollback plan and decision record only as far as they are set or the run asked for them (a
+phase or a pre-flight file): a plain run's summary carries no empty rows. With several targets, a table of
+every target comes first, then the failing targets' sections, then the passing ones. Every value is
+escaped for a table cell and cut at a word boundary, so the summary stays small and renders as intended
+whatever the server sends.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from __future__ import annotations
 from gate.checks.results import CheckResult, Status
 from gate.config.resolve import RunSettings
 from gate.core.text import one_line
-from gate.outcome.decision_record import Record, decision_record
-from gate.outcome.report import RunReport, TargetReport
+from gate.outcome.decision_record import Record, shown_record
+from gate.outcome.report import RunReport, TargetReport, condition_text
 from gate.outcome.verdict import Decision
 from gate.publish.reporters import checks_of
 from gate.publish.reporters.console_lines import tokens_line
@@ -38,11 +41,11 @@ _ESCAPES = str.maketrans(
 
 def cell(value: object, limit: int = CELL_LIMIT) -> str:
     """One table cell: one line, cut, with Markdown and HTML metacharacters escaped."""
-    return one_line(str(value), limit).translate(_ESCAPES) or "—"
+    return one_line(str(value), limit, words=True).translate(_ESCAPES) or "—"
 
 
 def code(value: object, limit: int = 120) -> str:
-    text = one_line(str(value), limit).replace("`", "'").replace("|", "¦")
+    text = one_line(str(value), limit, words=True).replace("`", "'").replace("|", "¦")
     return f"`{text}`" if text else "—"
 
 
@@ -73,9 +76,10 @@ def _checks_table(results: tuple[CheckResult, ...]) -> list[str]:
 
 
 def _rollback_plan(settings: RunSettings) -> list[str]:
-    """The pre-flight items, where the on-call engineer finds them: on the job page."""
+    """The pre-flight items, where the on-call engineer finds them: on the job page. Only when the run has a
+    checklist (a file, an item, --require-preflight) or its phase needs a rollback plan."""
     preflight = settings.preflight
-    if not preflight.given and not preflight.required:
+    if not preflight.wanted:
         return []
     lines = ["### Rollback plan", "", "| item | value |", "|---|---|"]
     lines += [f"| {label} | {cell(value)} |" for label, value in preflight.given]
@@ -85,10 +89,12 @@ def _rollback_plan(settings: RunSettings) -> list[str]:
 
 
 def _decision_record(target: TargetReport, settings: RunSettings) -> list[str]:
+    """The set rows; every row (an unset one as "—") when the run asked for the full record."""
+    rows = shown_record(Record(settings, target, target.verdict))
+    if not rows:
+        return []
     lines = ["### Decision record", "", "| field | value |", "|---|---|"]
-    for field, value in decision_record(Record(settings, target, target.verdict)):
-        lines.append(f"| {field.label} | {cell(value) if value else '—'} |")
-    return lines
+    return [*lines, *(f"| {field.label} | {cell(value) if value else '—'} |" for field, value in rows)]
 
 
 def render_target(target: TargetReport, settings: RunSettings) -> str:
@@ -115,7 +121,7 @@ def _failure_line(target: TargetReport) -> list[str]:
 
 def _measured(target: TargetReport) -> list[str]:
     """Latency, request ids and the tokens the gate spent."""
-    lines = []
+    lines = [f"**Condition**: {cell(condition_text(target.config))}", ""]
     if target.latency:
         lines += [f"**Latency**: {cell(target.latency.text())}", ""]
     if target.request_ids:
@@ -187,7 +193,7 @@ def _notices(settings: RunSettings) -> list[str]:
 
 def _run_heading(run: RunReport) -> str:
     count = len(run.targets)
-    failing = [t.name or "" for t in run.targets if not t.verdict.passed]
+    failing = [cell(t.name or "", 64) for t in run.targets if not t.verdict.passed]
     if failing:
         decision = run.verdict.decision
         return (
@@ -198,14 +204,41 @@ def _run_heading(run: RunReport) -> str:
     return f"## ✅ Smoke gate: proceed, all {count} targets passed"
 
 
+def _target_row(target: TargetReport) -> str:
+    """One target in one line: its result, where it runs, what failed, its latency and the id to quote."""
+    verdict = target.verdict
+    if not verdict.passed:
+        result = f"❌ {verdict.decision}"
+        failed = f"{cell(verdict.failed_check, 40)} (`{verdict.failure_class}`)"
+    else:
+        result = f"⚠️ proceed, {verdict.warnings} warning(s)" if verdict.warnings else "✅ proceed"
+        failed = "—"
+    latency = f"{target.latency.p50:.0f} ms" if target.latency else "—"
+    quoted = code(target.quoted_request_id, 80) if target.quoted_request_id else "—"
+    name, env = cell(target.name or "", 64), cell(target.config.environment, 40)
+    return (
+        f"| {name} | {result} | {env} | {cell(target.config.model, 60)} | {failed} | {latency} | {quoted} |"
+    )
+
+
+def _targets_table(run: RunReport) -> list[str]:
+    rows = [
+        "| target | result | environment | model | failed check | p50 | request id |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    return [*rows, *(_target_row(t) for t in run.targets), ""]
+
+
 def render(run: RunReport) -> str:
-    """One target's summary, or a heading for the run and one section per target (headings demoted)."""
+    """One target's summary; or, for several, a heading for the run, a one-line-per-target table, the
+    run-level failures, then one section per target (headings demoted), the failing targets first."""
     if not run.several:
         return fit(render_target(run.single(), run.settings))
-    sections = [_run_heading(run), ""]
+    sections = [_run_heading(run), "", *_targets_table(run)]
     for result in (r for r in run.run_results if r.failed):
         sections += [f"**{cell(result.id)}** `{result.failure_class}`: {cell(result.message, 500)}", ""]
-    for target in run.targets:
+    ordered = sorted(run.targets, key=lambda t: t.verdict.passed)  # stable: file order within each group
+    for target in ordered:
         text = render_target(target, run.settings)
         demoted = "\n".join(("#" + line if line.startswith("##") else line) for line in text.splitlines())
         sections += [f"### Target `{cell(target.name or '', 64)}`", "", demoted, ""]
