@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Entry point of the cometapi-smoke-gate image (installed as /opt/venv/bin/gate-entrypoint).
 
-    (no arguments)            -> cometapi-smoke-gate run   (settings from INPUT_* / COMETAPI_* variables)
-    run | demo | simulate | -*  -> cometapi-smoke-gate ARGS  (GitHub's `args: [run]`, `IMAGE --help`)
-    anything else             -> exec ARGS                 (GitLab's `sh -c ...`, Jenkins' `cat`)
+    (no arguments)                      -> cometapi-smoke-gate run   (settings from INPUT_* / COMETAPI_*)
+    run | demo | simulate | merge | -*  -> cometapi-smoke-gate ARGS  (GitHub's `args: [run]`, `IMAGE --help`)
+    anything else                       -> exec ARGS                 (GitLab's `sh -c ...`, Jenkins' `cat`)
 
 So the image works as a GitHub container action, a GitLab job image and a Jenkins docker.inside image without
 overriding the entry point, as any uid, with no HOME. It is Python, not /bin/sh, on purpose: GitHub passes
@@ -19,7 +19,7 @@ import shutil
 import sys
 
 GATE = "cometapi-smoke-gate"
-GATE_COMMANDS = {"run", "demo", "simulate"}
+GATE_COMMANDS = {"run", "demo", "simulate", "merge"}
 
 
 def gate_path() -> str:

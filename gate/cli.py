@@ -14,6 +14,7 @@ import click
 from gate import __version__
 from gate.config.options import GROUPS, OPTIONS, OPTIONS_BY_NAME, OptionSpec
 from gate.core.failures import ExitCode
+from gate.publish.merge_cli import merge
 
 
 def _help(spec: OptionSpec) -> str:
@@ -272,5 +273,6 @@ def demo(scenario: str, out_dir: Path) -> None:
     _exit(run_gate(flags, {}))
 
 
+main.add_command(merge)  # `merge`: its options and flow live in gate/publish/merge_cli.py
 if __name__ == "__main__":
     main()

@@ -60,7 +60,15 @@ def test_no_arguments_runs_the_gate(entrypoint):
 
 @pytest.mark.parametrize(
     "args",
-    [["run"], ["run", "--base-url", "sim://ok"], ["demo"], ["simulate", "--list"], ["--version"], ["-h"]],
+    [
+        ["run"],
+        ["run", "--base-url", "sim://ok"],
+        ["demo"],
+        ["simulate", "--list"],
+        ["merge", "reports/eu/report.json"],
+        ["--version"],
+        ["-h"],
+    ],
 )
 def test_gate_subcommands_and_options_go_to_the_gate(entrypoint, args):
     assert _run(entrypoint, args).stdout == f"gate:{' '.join(args)} -\n"
