@@ -16,6 +16,7 @@ from gate.config.resolve import GateConfig
 from gate.core.failures import FailureClass
 from gate.core.jsonbody import non_finite_paths
 from gate.core.text import one_line
+from gate.diagnosis.api_judge import refusal
 from gate.diagnosis.field_paths import shape
 
 
@@ -93,6 +94,11 @@ def response_warnings(config: GateConfig, ex: Exchange) -> tuple[str, ...]:
         )
     if ex.finish_reason == "length":
         warnings.append("finish_reason is 'length': the answer was cut at the token limit (--max-tokens)")
+    if ex.api == "responses" and (ex.payload or {}).get("status") == "incomplete":
+        warnings.append(
+            f"the response is incomplete ({ex.finish_reason}): the answer was cut short (at the token limit "
+            "when max_output_tokens: --max-tokens)"
+        )
     if ex.usage is None:
         warnings.append("the response carries no usage: cost tracking will not see this call")
     odd = non_finite_paths(ex.payload)
@@ -124,7 +130,13 @@ def retry_warning(what: str, exchanges: Sequence[Exchange]) -> tuple[FailureClas
 def assert_output(config: GateConfig, ex: Exchange) -> tuple[FailureClass | None, str]:
     """(failure, message) of the test condition on the answer. A refusal is named as one. With a request
     file and no --expect, any answer the request implies passes (text, JSON or tool calls), since the
-    application's own prompt has no predictable answer."""
+    application's own prompt has no predictable answer. Another --api's answer is judged its own way."""
+    if ex.api == "responses":
+        return assert_response_output(config, ex)
+    if ex.api == "embeddings":
+        from gate.checks.api_answers import assert_embeddings
+
+        return assert_embeddings(config, ex)
     message = ex.choice.get("message") or {}
     refusal = _refusal(message, ex)
     if refusal is not None:
@@ -134,6 +146,31 @@ def assert_output(config: GateConfig, ex: Exchange) -> tuple[FailureClass | None
         if implied is not None:
             return None, implied
     budget = ex.fields.max_tokens if ex.fields else _budget(config)
+    return assert_text(config, ex.text, ex.finish_reason, ex.usage, budget)
+
+
+def assert_response_output(config: GateConfig, ex: Exchange) -> tuple[FailureClass | None, str]:
+    """(failure, message) of the test condition on a Response's text. A refusal is named as one (class
+    empty, as chat's); an incomplete Response without text names why it stopped and the budget to raise."""
+    refused = refusal(ex.payload)
+    if refused is not None and not (ex.text or "").strip():
+        return (
+            FailureClass.EMPTY,
+            f"the model refused: '{one_line(refused, 200)}' (status {ex.finish_reason})",
+        )
+    status = (ex.payload or {}).get("status")
+    budget = ex.fields.max_tokens if ex.fields else None
+    if status == "incomplete" and not (ex.text or "").strip():
+        tokens = Tokens.of(ex.usage)
+        spent = (
+            f"; {tokens.reasoning} of the {budget} output tokens went to reasoning"
+            if budget and tokens.reasoning
+            else ""
+        )
+        return FailureClass.EMPTY, (
+            f"the response is incomplete ({ex.finish_reason}) with no text{spent}: raise --max-tokens "
+            f"(max_output_tokens, now {budget})"
+        )
     return assert_text(config, ex.text, ex.finish_reason, ex.usage, budget)
 
 

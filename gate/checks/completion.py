@@ -14,10 +14,15 @@ from functools import partial
 from gate.checks import RunContext, elapsed_ms
 from gate.checks.answer import assert_output, exchange_result, response_warnings, retry_warning
 from gate.checks.exchange import Exchange, exchange
-from gate.checks.results import CheckResult, Latency, Status
+from gate.checks.results import CheckResult, Latency, Status, skipped
 from gate.core.failures import FailureClass
 from gate.core.text import one_line
 from gate.http.model_families import RequestFields, adapt, fields_for, rejected_parameter
+
+INCOMPLETE_HINT = (
+    "The Response stopped before its text (incomplete_details.reason names why): for max_output_tokens, "
+    "raise --max-tokens (sent as max_output_tokens; a reasoning model spends it on reasoning first)."
+)
 
 
 def _attempts_note(ex: Exchange) -> str:
@@ -34,7 +39,8 @@ def check_completion(ctx: RunContext) -> CheckResult:
     else:
         ex = send(fields=fields, label="completion")
     earlier_ids: list[str] = []
-    while request_file is None and not ex.ok and ex.failure is FailureClass.REQUEST and ex.http_status == 400:
+    adaptable = request_file is None and ctx.config.api != "embeddings"  # embeddings send no such fields
+    while adaptable and not ex.ok and ex.failure is FailureClass.REQUEST and ex.http_status == 400:
         adapted = adapt(fields, rejected_parameter(ex.param, ex.message))
         if adapted is None:
             break
@@ -42,7 +48,7 @@ def check_completion(ctx: RunContext) -> CheckResult:
         fields = adapted
         ex = send(fields=fields, label="completion (adapted)")
     ctx.state.first_exchange = ex
-    ctx.state.request_fields = fields if request_file is None else None
+    ctx.state.request_fields = fields if adaptable else None
     request_ids = tuple(dict.fromkeys([*earlier_ids, *ex.request_ids]))
     if not ex.ok:
         return exchange_result(
@@ -58,7 +64,7 @@ def check_completion(ctx: RunContext) -> CheckResult:
     warnings, warning_class = _warnings(ctx, ex, fields)
     message = (
         f"HTTP {ex.http_status} in {ex.latency_ms:.0f} ms, contract holds "
-        f"(model {one_line(str(ex.model), 80)}, finish_reason {ex.finish_reason}, {_attempts_note(ex)})"
+        f"(model {one_line(str(ex.model), 80)}, {_ending(ex)}, {_attempts_note(ex)})"
     )
     return exchange_result(
         "completion",
@@ -71,6 +77,16 @@ def check_completion(ctx: RunContext) -> CheckResult:
         latency=Latency.of_one(round(ex.latency_ms or 0.0, 1)),
         request_ids=request_ids,
     )
+
+
+def _ending(ex: Exchange) -> str:
+    """How the answer ended, in the API's words: chat's finish_reason, a Response's status, the vectors."""
+    if ex.api == "responses":
+        return f"{ex.api} API, status {ex.finish_reason}"
+    if ex.api == "embeddings":
+        count = len((ex.payload or {}).get("data") or [])
+        return f"{ex.api} API, {count} vector(s)"
+    return f"finish_reason {ex.finish_reason}"
 
 
 def _warnings(ctx: RunContext, ex: Exchange, fields: RequestFields) -> tuple[tuple[str, ...], FailureClass]:
@@ -95,11 +111,17 @@ def _warnings(ctx: RunContext, ex: Exchange, fields: RequestFields) -> tuple[tup
 def check_output(ctx: RunContext) -> CheckResult:
     ex = ctx.state.first_exchange
     assert ex is not None, "output runs only after completion passed"
+    if ctx.config.api == "embeddings":
+        from gate.checks.api_answers import NOT_APPLICABLE
+
+        return skipped("output", NOT_APPLICABLE)
     failure, message = assert_output(ctx.config, ex)
+    incomplete = failure is not None and (ex.payload or {}).get("status") == "incomplete" and ex.api != "chat"
     return CheckResult(
         id="output",
         status=Status.FAIL if failure is not None else Status.PASS,
         message=message,
         failure_class=failure,
+        hint=INCOMPLETE_HINT if incomplete else None,
         details={"text_length": len(ex.text or ""), "finish_reason": ex.finish_reason},
     )

@@ -1,4 +1,5 @@
-"""One logical chat completion: send, retry transient failures, classify, parse, check the contract."""
+"""One logical request (a chat completion, or a Response or embeddings with --api): send, retry transient
+failures, classify, parse, check the contract."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from gate.checks.results import Attempt
 from gate.config.resolve import GateConfig
 from gate.core.failures import FailureClass
 from gate.core.text import INTAKE_LIMIT, one_line
+from gate.diagnosis.api_judge import evaluate_api, finish_reason, output_text
 from gate.diagnosis.classify import of_transport
 from gate.diagnosis.judge import Judged, evaluate, judge_stream, with_structure_check
 from gate.http.client import TransportError
-from gate.http.endpoint import call, completion_body
+from gate.http.endpoint import call, request_body
 from gate.http.headers import RequestIds
 from gate.http.model_families import RequestFields, fields_for
 from gate.http.retry import RetryPolicy
@@ -44,6 +46,7 @@ class Exchange:
     fields: RequestFields | None = None  # the model-dependent request fields it was sent with
     total_ms: float | None = None  # every attempt and every wait between them
     rule: str = ""  # the diagnosis rule that classified the last attempt's failure (`table.row`)
+    api: str = "chat"  # the API it went to (--api): how its payload is read
 
     @property
     def waited_s(self) -> float:
@@ -75,11 +78,16 @@ class Exchange:
 
     @property
     def text(self) -> str | None:
+        if self.api == "responses":
+            return output_text(self.payload)
         content = (self.choice.get("message") or {}).get("content")
         return content if isinstance(content, str) else None
 
     @property
     def finish_reason(self) -> str | None:
+        """chat: the choice's finish_reason; responses: the status, or why it is incomplete."""
+        if self.api == "responses":
+            return finish_reason(self.payload)
         return self.choice.get("finish_reason")
 
     @property
@@ -119,8 +127,7 @@ def exchange(
         sent: Mapping[str, Any] = {**body, "model": model} if model else body
         fields = None
     else:
-        fields = fields or fields_for(config)
-        sent = completion_body(config, fields, model)
+        sent, fields = _gate_request(config, fields, model)
     attempts: list[Attempt] = []
     waited = 0.0
     while True:
@@ -139,7 +146,9 @@ def exchange(
                 request_id=judged.ids.primary,
             )
         )
-        final = replace(_exchange(judged, attempts, fields), total_ms=(time.monotonic() - started) * 1000)
+        final = replace(
+            _exchange(judged, attempts, fields), total_ms=(time.monotonic() - started) * 1000, api=config.api
+        )
         if judged.failure is None or number > policy.retries or not _retryable(judged):
             return final
         waited = policy.delay(number, judged.retry_after, rng)
@@ -155,6 +164,14 @@ def exchange(
                 f"({judged.failure}{status}); next attempt in {waited:.1f} s"
             )
         sleep(waited)
+
+
+def _gate_request(
+    config: GateConfig, fields: RequestFields | None, model: str | None
+) -> tuple[dict[str, Any], RequestFields | None]:
+    """The gate's own body for --api, and the model-dependent fields it holds (none for embeddings)."""
+    fields = fields or fields_for(config)
+    return request_body(config, fields, model), (None if config.api == "embeddings" else fields)
 
 
 Progress = Callable[[str], None]
@@ -198,6 +215,8 @@ def _attempt(
     body: Mapping[str, Any],
     timeout: float,
 ) -> Judged:
+    if config.api != "chat":
+        return _api_attempt(config, session, api_key, body, timeout)
     streaming = body.get("stream") is True
     tools_sent = bool(body.get("tools"))
     collector = None
@@ -222,6 +241,30 @@ def _attempt(
         judged = judge_stream(response, collector, tools_sent)  # the body went to the collector
     else:
         judged = with_structure_check(evaluate(response), tools_sent)
+    return replace(judged, message=one_line(judged.message, INTAKE_LIMIT))
+
+
+def _api_attempt(
+    config: GateConfig,
+    session: requests.Session,
+    api_key: str | None,
+    body: Mapping[str, Any],
+    timeout: float,
+) -> Judged:
+    """One attempt at the Responses or Embeddings API (never streamed here: the stream check reads that)."""
+    try:
+        response = call(
+            config,
+            session,
+            "POST",
+            config.api_path,
+            body=json.dumps(body).encode("utf-8"),
+            api_key=api_key,
+            timeout=timeout,
+        )
+    except TransportError as error:
+        return Judged.failed(of_transport(error), error.detail, latency_ms=error.elapsed_ms)
+    judged = evaluate_api(response, config.api)
     return replace(judged, message=one_line(judged.message, INTAKE_LIMIT))
 
 

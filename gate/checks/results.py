@@ -87,9 +87,18 @@ class Tokens:
 
     @staticmethod
     def of(usage: Mapping[str, Any] | None) -> Tokens:
-        """From a Chat Completions `usage` object; what is missing or not a whole number counts 0."""
+        """From a Chat Completions `usage` object (or the Responses API's input/output tokens, or the
+        Embeddings API's prompt tokens); what is missing or not a whole number counts 0."""
         if not isinstance(usage, Mapping):
             return Tokens()
+        if "input_tokens" in usage or "output_tokens" in usage:  # the Responses API's names
+            details = usage.get("output_tokens_details")
+            reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else 0
+            return Tokens(
+                prompt=_count(usage.get("input_tokens")),
+                completion=_count(usage.get("output_tokens")),
+                reasoning=_count(reasoning),
+            )
         details = usage.get("completion_tokens_details")
         reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else 0
         return Tokens(

@@ -29,9 +29,10 @@ class PlannedCheck:
 def config_result(ctx: RunContext) -> CheckResult:
     c = ctx.config
     request = f", request file {c.request_file.path}" if c.request_file else ""
+    api = f", {c.api} API" if c.api != "chat" else ""
     result = passed(
         "config",
-        f"{c.endpoint_host}, model {c.model}, {c.samples} sample(s), deadline {c.timeout:g} s{request}",
+        f"{c.endpoint_host}, model {c.model}{api}, {c.samples} sample(s), deadline {c.timeout:g} s{request}",
         endpoint_host=c.endpoint_host,
         model=c.model,
         environment=c.environment,
@@ -56,6 +57,10 @@ def plan(ctx: RunContext) -> list[PlannedCheck]:
         PlannedCheck("output", check_output),
         PlannedCheck("samples", check_samples),
     ]
+    if ctx.config.api == "embeddings":
+        from gate.checks.api_answers import check_embeddings
+
+        checks.insert(-1, PlannedCheck("embeddings", check_embeddings))  # the vectors before more samples
     return checks + _answer_checks(ctx.config) + _opt_in_checks(ctx.config)
 
 

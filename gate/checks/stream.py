@@ -1,4 +1,5 @@
-"""stream: the same prompt with `stream: true`, read as Server-Sent Events under the same hard deadline."""
+"""stream: the same prompt with `stream: true`, read as Server-Sent Events under the same hard deadline (chat
+chunks ending in [DONE], or with --api responses the typed events ending in response.completed)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from gate.core.text import one_line
 from gate.diagnosis.classify import classify_status
 from gate.diagnosis.stream_reader import StreamCollector
 from gate.http.client import HttpResponse, TransportError
-from gate.http.endpoint import call, completion_body
+from gate.http.endpoint import call, request_body
 from gate.http.headers import request_ids
 from gate.http.model_families import fields_for
 
@@ -24,22 +25,22 @@ from gate.http.model_families import fields_for
 def check_stream(ctx: RunContext) -> CheckResult:
     config = ctx.config
     started = time.monotonic()
-    collector = StreamCollector(started)
+    collector = _collector(config.api, started)
     fields = ctx.state.request_fields or fields_for(config)
     try:
         response = call(
             config,
             ctx.session,
             "POST",
-            "/chat/completions",
-            body=json.dumps(completion_body(config, fields, stream=True)).encode("utf-8"),
+            config.api_path,
+            body=json.dumps(request_body(config, fields, stream=True)).encode("utf-8"),
             sink=collector.feed,
         )
     except TransportError as error:
         stalled = " (the stream stalled)" if collector.first_byte_ms is not None else ""
         return _result(started, collector, Status.FAIL, f"{error.message}{stalled}", error.failure_class)
     rid = request_ids(response.headers).primary
-    failure = classify_status(response, try_parse(response.body))  # the body is empty unless not a stream
+    failure = classify_status(response, try_parse(response.body), config.api)  # empty body unless no stream
     if failure is not None:
         rid = failure.request_ids.primary or rid
         return _result(
@@ -63,7 +64,7 @@ def check_stream(ctx: RunContext) -> CheckResult:
         failure_class, message = collector.problem
         return seen(Status.FAIL, message, failure_class)
     if not collector.done:
-        message = f"the stream ended after {collector.chunks} chunk(s) without data: [DONE]"
+        message = f"the stream ended after {collector.chunks} {_end(config.api)}"
         return seen(Status.FAIL, message, FailureClass.PROTOCOL)
     text = "".join(collector.parts)
     failure_class, message = assert_text(
@@ -72,8 +73,24 @@ def check_stream(ctx: RunContext) -> CheckResult:
     if failure_class is not None:
         return seen(Status.FAIL, f"streamed text: {message}", failure_class)
     ttft = f", first token {collector.first_token_ms:.0f} ms" if collector.first_token_ms is not None else ""
-    summary = f"{collector.chunks} chunks + [DONE], first byte {response.ttfb_ms:.0f} ms{ttft}; {message}"
+    ending = "events + response.completed" if config.api == "responses" else "chunks + [DONE]"
+    summary = f"{collector.chunks} {ending}, first byte {response.ttfb_ms:.0f} ms{ttft}; {message}"
     return seen(Status.PASS, summary, None, tokens=Tokens.of(collector.usage))
+
+
+def _collector(api: str, started: float) -> StreamCollector:
+    """The reader of the API's stream: chat chunks and [DONE], or the Responses API's typed events."""
+    if api == "responses":
+        from gate.diagnosis.responses_stream import ResponsesStreamCollector
+
+        return ResponsesStreamCollector(started)  # type: ignore[return-value]  # the same facts, duck-typed
+    return StreamCollector(started)
+
+
+def _end(api: str) -> str:
+    if api == "responses":
+        return "event(s) without response.completed (the Responses API's end of stream)"
+    return "chunk(s) without data: [DONE]"
 
 
 def _result(

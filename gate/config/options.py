@@ -182,6 +182,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "Request",
         "target",
         OptionSpec(
+            "api",
+            "choice",
+            "chat",
+            "The API the smoke request uses: chat (POST /v1/chat/completions), responses (POST "
+            "/v1/responses, OpenAI's Responses API) or embeddings (POST /v1/embeddings; the test condition "
+            "does not apply).",
+            choices=("chat", "responses", "embeddings"),
+        ),
+        OptionSpec(
             "system-prompt",
             "str",
             DEFAULT_SYSTEM_PROMPT,
@@ -195,6 +204,14 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "contains",
             "How --expect is matched (case-insensitive, trimmed; regex is searched).",
             choices=("contains", "equals", "regex"),
+        ),
+        OptionSpec(
+            "expect-dimensions",
+            "int",
+            None,
+            "With --api embeddings: the dimension every vector must have (any one dimension otherwise).",
+            minimum=1,
+            maximum=100_000,
         ),
         OptionSpec(
             "max-tokens",

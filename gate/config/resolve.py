@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # loaded only when a request file is used
     from gate.config.request_file import RequestFile
 
 TARGET_OPTIONS = [spec for spec in OPTIONS if spec.scope == "target"]
+API_PATHS = {"chat": "/chat/completions", "responses": "/responses", "embeddings": "/embeddings"}
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class GateConfig:
     check_structured_output: bool
     check_tools: bool
     sdk_parity: bool
+    api: str = "chat"  # chat | responses | embeddings: the API the smoke request uses
+    expect_dimensions: int | None = None  # --api embeddings: every vector's dimension
     sim_scenario: str | None = None
     sources: Mapping[str, str] | None = None
     baseline_report: Mapping[str, object] | None = None
@@ -94,6 +97,11 @@ class GateConfig:
     @property
     def chat_url(self) -> str:
         return f"{self.api_root}/chat/completions"
+
+    @property
+    def api_path(self) -> str:
+        """The path under the API root the smoke request goes to (--api)."""
+        return API_PATHS.get(self.api, API_PATHS["chat"])
 
     @property
     def scheme(self) -> str:
@@ -196,6 +204,7 @@ def resolve_target(
     check.validate_key(str(values["api_key"]), sources["api_key"])
     check.check_model(str(values["model"]), sources["model"])
     check.check_expect(str(values["expect"]), str(values["expect_mode"]), sources["expect"])
+    check.check_api(values, sources)
     values["environment"], sources["environment"] = check.resolve_environment(
         values["environment"], sources["environment"], env
     )

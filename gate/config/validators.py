@@ -168,3 +168,45 @@ def check_sdk(wanted: bool, source: str) -> None:
             "pip install 'cometapi-smoke-gate[sdk]' (or drop --sdk-parity)",
             source,
         ) from None
+
+
+# Options that shape the chat request only: with another --api they would be silently ignored.
+CHAT_ONLY = ("request_file", "check_structured_output", "check_tools", "sdk_parity")
+
+
+def check_api(values: Mapping[str, object], sources: Mapping[str, str]) -> None:
+    """--api and the options that depend on it: --expect-dimensions is for embeddings only, the chat-only
+    options need --api chat, and --stream needs an API that streams (embeddings do not)."""
+    api = str(values.get("api") or "chat")
+    if values.get("expect_dimensions") is not None and api != "embeddings":
+        raise ConfigError(
+            "expect-dimensions",
+            f"applies to --api embeddings only (--api is {api})",
+            "drop --expect-dimensions, or pass --api embeddings",
+            sources.get("expect_dimensions", ""),
+        )
+    if api == "chat":
+        return
+    for dest in CHAT_ONLY:
+        if values.get(dest):
+            name = dest.replace("_", "-")
+            raise ConfigError(
+                name,
+                f"applies to --api chat only (--api is {api})",
+                f"drop --{name}, or pass --api chat",
+                sources.get(dest, ""),
+            )
+    if values.get("token_param") and api == "responses":
+        raise ConfigError(
+            "token-param",
+            "does not apply to --api responses (the Responses API's limit is always max_output_tokens)",
+            "drop --token-param",
+            sources.get("token_param", ""),
+        )
+    if values.get("stream") and api == "embeddings":
+        raise ConfigError(
+            "stream",
+            "does not apply to --api embeddings (the Embeddings API does not stream)",
+            "drop --stream, or pass --api chat or --api responses",
+            sources.get("stream", ""),
+        )

@@ -36,10 +36,11 @@ class Diagnosis:
     rule: str = ""
 
 
-def classify_status(response: HttpResponse, payload: Any) -> Diagnosis | None:
+def classify_status(response: HttpResponse, payload: Any, api: str = "chat") -> Diagnosis | None:
     """A diagnosis for any non-2xx answer (and for a 2xx that carries an error body), else None.
 
-    `payload` is the body's one parse (`jsonbody.try_parse`), a NotJson when it is not JSON."""
+    `payload` is the body's one parse (`jsonbody.try_parse`), a NotJson when it is not JSON; `api` the API
+    the request went to (--api)."""
     success = 200 <= response.status < 300
     error = envelope.read(payload, success=success)
     if success and error is None:
@@ -47,7 +48,7 @@ def classify_status(response: HttpResponse, payload: Any) -> Diagnosis | None:
     from gate.diagnosis import rules  # its tables are needed only when something failed
 
     record = error or ErrorRecord()
-    answer = rules.Answer(response.status, record, _detail(response, record), response.headers)
+    answer = rules.Answer(response.status, record, _detail(response, record), response.headers, api)
     table, row = rules.match(answer)
     return Diagnosis(
         row.failure_class,

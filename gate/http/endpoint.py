@@ -36,6 +36,44 @@ def completion_body(
     return body
 
 
+def responses_body(
+    config: GateConfig, fields: RequestFields, model: str | None = None, stream: bool = False
+) -> dict[str, object]:
+    """The smoke request for the Responses API: the system prompt as `instructions`, the prompt as `input`,
+    the budget as `max_output_tokens` (the API has no other limit field) and, for a reasoning model, its
+    effort as `reasoning.effort` (no temperature: the model family leaves it out)."""
+    body: dict[str, object] = {
+        "model": model or config.model,
+        "input": config.prompt,
+        "instructions": config.system_prompt,
+        "max_output_tokens": fields.max_tokens,
+    }
+    if fields.temperature is not None:
+        body["temperature"] = fields.temperature
+    if fields.reasoning_effort is not None:
+        body["reasoning"] = {"effort": fields.reasoning_effort}
+    if stream:
+        body["stream"] = True
+    return body
+
+
+def embeddings_body(config: GateConfig, model: str | None = None) -> dict[str, object]:
+    """The smoke request for the Embeddings API: two inputs (the prompt and the system prompt), so the count
+    and equal dimensions of the answer mean something."""
+    return {"model": model or config.model, "input": [config.prompt, config.system_prompt]}
+
+
+def request_body(
+    config: GateConfig, fields: RequestFields, model: str | None = None, stream: bool = False
+) -> dict[str, object]:
+    """The gate's smoke request for the configured --api."""
+    if config.api == "responses":
+        return responses_body(config, fields, model, stream)
+    if config.api == "embeddings":
+        return embeddings_body(config, model)
+    return completion_body(config, fields, model, stream)
+
+
 def call(
     config: GateConfig,
     session: requests.Session,

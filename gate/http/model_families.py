@@ -8,7 +8,8 @@ and a reasoning effort and budget that yield "pong" cheaply. Values the user set
 --token-param, --temperature) are never changed. For a model the table does not know, the completion check
 adapts once per parameter the gate chose by default when a 400 names it (`adapt`), with a warning.
 Sources: openai-python (types/chat/completion_create_params.py, types/shared/reasoning_effort.py) and the
-public error bodies recorded in docs/gateway.md.
+public error bodies recorded in docs/gateway.md. The Responses API (types/responses/response_create_params.py)
+takes the same choices as `max_output_tokens`, and the effort as `reasoning: {"effort": ...}`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from gate.config.resolve import GateConfig
 
 STANDARD_BUDGET = 16  # some models reject less
 REASONING_BUDGET = 256  # reasoning and answer share max_completion_tokens
+RESPONSES_TOKEN_PARAM = (
+    "max_output_tokens"  # the Responses API's only limit (openai-python response_create_params)
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,9 +93,13 @@ def fields_for(config: GateConfig) -> RequestFields:
         chosen.add("max_tokens")
     if config.temperature is None:
         chosen.add("temperature")
+    token_param = config.token_param or family.token_param
+    if config.api == "responses":  # the Responses API has one limit field, whatever the model
+        token_param = RESPONSES_TOKEN_PARAM
+        chosen.discard("token_param")
     return RequestFields(
         family=family.name,
-        token_param=config.token_param or family.token_param,
+        token_param=token_param,
         max_tokens=config.max_tokens if config.max_tokens is not None else family.budget,
         temperature=config.temperature if config.temperature is not None else family.temperature,
         reasoning_effort=family.reasoning_effort,

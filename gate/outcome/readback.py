@@ -22,7 +22,7 @@ from typing import Any
 
 from gate.checks.results import Attempt, CheckResult, Latency, ResponseFacts, Status, Tokens
 from gate.config.headers import ExtraHeader
-from gate.config.resolve import GateConfig, resolve
+from gate.config.resolve import API_PATHS, GateConfig, resolve
 from gate.core.failures import ExitCode, FailureClass, Mode
 from gate.outcome.report import TargetReport
 from gate.outcome.verdict import Decision, Policy, decide
@@ -46,6 +46,8 @@ _CONFIG_OPTIONS = {
     "fail_on_warn": "fail_on_warn",
     "baseline": "baseline",
     "fail_on_drift": "fail_on_drift",
+    "api": "api",
+    "expect_dimensions": "expect_dimensions",
 }
 CHAT_PATH = "/chat/completions"
 _CLASSES = frozenset(c.value for c in FailureClass)
@@ -57,7 +59,7 @@ def config_of(body: Mapping[str, Any]) -> GateConfig:
     shown = body.get("config") or {}
     endpoint = str(shown.get("endpoint") or "")
     flags: dict[str, object] = {
-        "base_url": endpoint.removesuffix(CHAT_PATH) or None,
+        "base_url": endpoint.removesuffix(API_PATHS.get(str(shown.get("api")), CHAT_PATH)) or None,
         "model": body.get("model"),
         "environment": body.get("environment"),
     }
@@ -99,7 +101,7 @@ def _attempt(entry: Mapping[str, Any]) -> Attempt:
     return Attempt(
         number=number if isinstance(number, int) and not isinstance(number, bool) else 1,
         status=status if isinstance(status, int) and not isinstance(status, bool) else None,
-        failure_class=FailureClass(failure) if failure in _CLASSES else None,
+        failure_class=FailureClass(failure) if isinstance(failure, str) and failure in _CLASSES else None,
         elapsed_ms=_number(entry.get("elapsed_ms")),
         waited_s=_number(entry.get("waited_s")),
         request_id=_text(entry.get("request_id")),
@@ -116,12 +118,12 @@ def _facts(check_id: str, details: Mapping[str, Any]) -> ResponseFacts | None:
     """The completion's answer, which the decision record's observability result reads."""
     if check_id != "completion" or "response_shape" not in details:
         return None
-    usage = details.get("usage")
+    usage, shape = details.get("usage"), details.get("response_shape")
     return ResponseFacts(
         model=_text(details.get("response_model")),
         finish_reason=_text(details.get("finish_reason")),
         usage=usage if isinstance(usage, Mapping) else None,
-        shape=tuple(str(path) for path in details.get("response_shape") or []),
+        shape=tuple(str(path) for path in shape) if isinstance(shape, list) else (),
     )
 
 

@@ -193,8 +193,10 @@ def public_config(config: GateConfig, settings: RunSettings) -> dict[str, object
     return {
         "environment": config.environment,
         "endpoint_host": config.endpoint_host,
-        "endpoint": config.chat_url,
+        "endpoint": f"{config.api_root}{config.api_path}",
         "model": config.model,
+        "api": config.api,
+        "expect_dimensions": config.expect_dimensions,
         "api_key": "***",
         "connect_timeout_s": config.connect_timeout,
         "timeout_s": config.timeout,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from gate.simulator.apis import API_ENDPOINTS, serve_api
 from gate.simulator.exchange import Exchange
 from gate.simulator.responses import (
     EMBEDDING_MODEL,
@@ -109,17 +110,21 @@ def complete(
     models: Callable[[Exchange], Any] = default_models,
     usage_chunk: bool | None = None,
     stream_writer: StreamWriter | None = None,
+    api_faults: dict[str, str] | None = None,
 ) -> None:
     """The real contract: auth, /v1/models, request validation, model check, JSON or SSE completion.
 
     ``models`` builds the /v1/models body; ``usage_chunk`` forces the final usage chunk on (True) or off
     (False) instead of following ``stream_options.include_usage``; ``stream_writer`` sends the stream
-    (default: every chunk, then ``[DONE]``)."""
+    (default: every chunk, then ``[DONE]``). ``/v1/responses`` and ``/v1/embeddings`` are answered by
+    :func:`serve_api`, with the fault ``api_faults`` names for the endpoint (healthy by default)."""
     if check_auth and not ex.authorized:
         return invalid_token(ex)
     if ex.endpoint == "models":
         ex.send_json(200, models(ex), request_id=True)
         return None
+    if ex.endpoint in API_ENDPOINTS:
+        return serve_api(ex, check_model=check_model, headers=headers, faults=api_faults)
     problem = validate_chat(ex.payload)
     if problem:
         return bad_request(ex, problem[1], problem[0])

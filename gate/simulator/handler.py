@@ -23,6 +23,8 @@ from gate.simulator.scenarios import SCENARIOS, unknown_scenario_hint
 ROUTES: dict[str, tuple[str, frozenset[str]]] = {
     "/v1/chat/completions": ("chat", frozenset({"POST"})),
     "/v1/models": ("models", frozenset({"GET"})),
+    "/v1/responses": ("responses", frozenset({"POST"})),
+    "/v1/embeddings": ("embeddings", frozenset({"POST"})),
 }
 _MAX_BODY = 64 * 1024 * 1024
 _HANDSHAKE_TIMEOUT = 10.0

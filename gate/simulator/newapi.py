@@ -17,6 +17,7 @@ import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from gate.simulator.apis import API_ENDPOINTS, accepted_models
 from gate.simulator.behaviours import Behaviour, complete
 from gate.simulator.exchange import Exchange
 from gate.simulator.responses import EMBEDDING_MODEL, Completion, sse_event, stream_chunks, validate_chat
@@ -189,15 +190,18 @@ def gw_ok(ex: Exchange) -> None:
     """The real service behind new-api: TokenAuth, the new-api model list, 503 ``model_not_found`` for
     another model (NA middleware/distributor.go), 500 ``invalid_request`` for a bad body (NA
     relay/helper/valid_request.go), else the completion with the provider's ``x-request-id`` copied (NA
-    service ``IOCopyBytesGracefully``); a stream copies no provider header. Source: QuantumNous/new-api."""
+    service ``IOCopyBytesGracefully``); a stream copies no provider header; /v1/responses and /v1/embeddings
+    answer as the ok flow, with the gateway request id. Source: QuantumNous/new-api."""
     if not ex.authorized:
         return invalid_token(ex)
     if ex.endpoint == "models":
         return models_list(ex)
     model = requested_model(ex)
-    if model != ex.state.model:
+    if model not in accepted_models(ex):
         message = f"No available channel for model {model} under group default (distributor)"
         return gateway_error(ex, 503, message, "model_not_found")
+    if ex.endpoint in API_ENDPOINTS:  # responses and embeddings: the provider's answer, relayed
+        return complete(ex, check_auth=False, headers=[(REQUEST_ID_HEADER, gateway_request_id())])
     problem = validate_chat(ex.payload)
     if problem:
         return gateway_error(ex, 500, _CHAT_PROBLEMS.get(problem[0], problem[1]), "invalid_request", param="")

@@ -15,6 +15,8 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from gate.simulator import responses_api
+from gate.simulator.apis import request_error
 from gate.simulator.behaviours import Behaviour, complete
 from gate.simulator.exchange import Exchange
 from gate.simulator.responses import count_tokens, error_body, reply_text, validate_chat
@@ -118,6 +120,8 @@ def reasoning_personality() -> Behaviour:
     reasoning); else the reply, ``stop``, ``completion_tokens`` = reasoning + reply. Streams likewise."""
 
     def behaviour(ex: Exchange) -> None:
+        if ex.authorized and ex.endpoint == "responses":
+            return responses(ex)
         if not ex.authorized or ex.endpoint == "models" or validate_chat(ex.payload):
             complete(ex, check_model=False)  # 401, the model list or the 400, as the ok flow answers them
             return
@@ -134,8 +138,36 @@ def reasoning_personality() -> Behaviour:
         if not fits:
             fields.update(content="", finish_reason="length")
         complete(ex, check_model=False, tweak=lambda c: replace(c, **fields), transform=_with_details(spent))
+        return None
 
     return behaviour
+
+
+RESPONSES_TEMPERATURE = "Unsupported parameter: 'temperature' is not supported with this model."
+
+
+def responses(ex: Exchange) -> None:
+    """An authorised ``/v1/responses`` request to the reasoning model: 400 for a bad body, a ``temperature``
+    other than 1 (``unsupported_parameter``) or an unknown ``reasoning.effort``; else the Response, its
+    ``output_tokens`` including the effort's reasoning tokens, incomplete (reason ``max_output_tokens``,
+    empty text) when they and the reply do not fit ``max_output_tokens``."""
+    if request_error(ex):
+        return
+    p = ex.payload
+    temperature = p.get("temperature")
+    effort = (p.get("reasoning") or {}).get("effort") or DEFAULT_EFFORT
+    if temperature is not None and not (_is_number(temperature) and temperature == 1):
+        err = error_body(
+            RESPONSES_TEMPERATURE, "invalid_request_error", "unsupported_parameter", param="temperature"
+        )
+    elif not isinstance(effort, str) or effort not in REASONING_TOKENS:
+        message = f"Unsupported value: '{effort}' is not supported with the '{p['model']}' model. " + (
+            f"Supported values are: {_EFFORTS}."
+        )
+        err = error_body(message, "invalid_request_error", "unsupported_value", param="reasoning.effort")
+    else:
+        return responses_api.answer(ex, reasoning_tokens=REASONING_TOKENS[effort])
+    ex.send_json(400, err)
 
 
 SCENARIOS: list[tuple[str, str, Behaviour]] = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from gate.simulator import api_scenarios, newapi, reasoning, replays, request_files
 from gate.simulator import behaviours as b
 from gate.simulator import hostile as h
-from gate.simulator import newapi, reasoning, replays, request_files
 from gate.simulator import responses as r
 from gate.simulator import timing as t
 from gate.simulator.behaviours import Behaviour
@@ -236,6 +236,8 @@ _TABLE = [
 # The gateway CometAPI runs (one-api / new-api), answering in its own dialect, and a reasoning model.
 # ... and the application's own requests: structured outputs and tool calls, honoured or not.
 _TABLE += [Scenario(*entry) for entry in (*newapi.SCENARIOS, *reasoning.SCENARIOS, *request_files.SCENARIOS)]
+# ... and the other APIs: /v1/responses and /v1/embeddings, each broken in one way (chat stays healthy).
+_TABLE += [Scenario(*entry) for entry in api_scenarios.SCENARIOS]
 
 # Other servers' answers, replayed byte for byte (docs/dialects.md), and Azure OpenAI's stream.
 _TABLE += [Scenario(r.name, f"{r.family}: {r.description}", replays.behaviour(r)) for r in replays.every()]

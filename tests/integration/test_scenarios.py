@@ -72,6 +72,9 @@ def test_every_scenario_has_an_expectation():
     # servers' answers in test_dialects.py
     others = WAITING_SCENARIOS | {n for n in SCENARIOS if n.startswith(("gw_", "tmpl_"))} | {"reasoning"}
     others |= {r.name for r in every()} | {"azure_stream"}
+    # the Responses and Embeddings API scenarios: tests/simulator/test_responses_api.py (the simulator) and
+    # tests/integration/test_api.py (the gate with --api responses|embeddings)
+    others |= {n for n in SCENARIOS if n.startswith(("responses_", "embeddings_"))}
     assert set(SCENARIOS) - others == set(EXPECTED)
 
 

@@ -36,6 +36,7 @@ needs_promtool = pytest.mark.skipif(
 # values (None: any value, e.g. a check id). The latency figures are labelled `stat`, not `quantile` (a
 # label Prometheus reserves for summaries): test_the_gate_writes_what_the_rules_read holds the gate to it.
 COMMON = frozenset({"environment", "target", "model"})
+API = "api"  # --api (chat, responses, embeddings): on every series the gate writes; no rule groups by it
 CLASSES = frozenset(c.value for c in FailureClass)
 METRICS: dict[str, dict[str, frozenset[str] | None]] = {
     "cometapi_smoke_gate_result": {},
@@ -145,7 +146,7 @@ def test_unit_test_series_are_shaped_like_the_gates():
             if name == "up":
                 continue
             assert name in METRICS, name
-            extra = set(labels) - COMMON - {"job", "instance"}
+            extra = set(labels) - COMMON - {"job", "instance", API}
             assert extra == set(METRICS[name]), f"{item['series']}: labels {sorted(extra)}"
             assert set(labels) >= COMMON, item["series"]
             for label, value in labels.items():
@@ -263,7 +264,8 @@ def test_the_gate_writes_what_the_rules_read(gate, tmp_path):
     assert set(written) <= set(METRICS), f"metrics the docs do not list: {set(written) - set(METRICS)}"
     for name, samples in written.items():
         for labels in samples:
-            assert set(labels) == COMMON | set(METRICS[name]), f"{name}: {sorted(labels)}"
+            assert set(labels) == COMMON | {API} | set(METRICS[name]), f"{name}: {sorted(labels)}"
+            assert labels[API] == "chat", labels
     for rule in _alerts():
         for name, matchers in _selectors(rule["expr"]):
             if name not in written:  # cert_days_left: the simulator is plain http

@@ -299,6 +299,8 @@ SPECIAL = (
 )
 SPECIAL |= {"reasoning"} | {n for n in SCENARIOS if n.startswith("tmpl_")}
 SPECIAL |= {r.name for r in every()} | {"azure_stream"}  # tests/integration/test_dialects.py
+# The Responses and Embeddings API scenarios: tests/simulator/test_responses_api.py.
+SPECIAL |= {n for n in SCENARIOS if n.startswith(("responses_", "embeddings_"))}
 
 
 @pytest.mark.parametrize("replay", every(), ids=lambda r: r.name)

@@ -8,6 +8,9 @@ from jsonschema import Draft202012Validator
 from gate.core import contract
 
 
-@pytest.mark.parametrize("name", ["chat_completion", "chat_completion_chunk"])
+@pytest.mark.parametrize(
+    "name",
+    ["chat_completion", "chat_completion_chunk", "response_object", "response_stream_event", "embeddings"],
+)
 def test_contract_schema_is_valid(name: str) -> None:
     Draft202012Validator.check_schema(contract.schema(name))

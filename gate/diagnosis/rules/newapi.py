@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 
 from gate.core.failures import FailureClass
-from gate.diagnosis.rules.row import Rule, rule
+from gate.diagnosis.rules.row import API_NAMES, Rule, not_relayed_hint, rule
 from gate.http.headers import GATEWAY_ID_HEADER
 
 _NA, _OA = "QuantumNous/new-api", "songquanpeng/one-api"
@@ -177,6 +177,34 @@ RULES: tuple[Rule, ...] = (
         "The upstream provider failed behind the gateway: keep the request id for the gateway's support, "
         "retry later.",
         codes=("bad_response_status_code",),
+    ),
+    *(
+        rule(
+            f"{api}_not_relayed",
+            FailureClass.ENDPOINT,
+            f"the gateway has no {path} route",
+            f"{_OA} router/relay.go SetRelayRouter (no /v1/responses route: NoRoute answers Invalid URL); "
+            f"{_NA} router/relay-router.go (relayed per channel type)",
+            not_relayed_hint(api),
+            statuses=(404, 405),
+            pattern=rf"^Invalid URL \(POST [^)]*{path}\)$",
+            when=lambda a, api=api: a.api == api and "/v1/v1/" not in a.detail,
+        )
+        for api, (_, path) in API_NAMES.items()
+    ),
+    *(
+        rule(
+            f"{api}_not_implemented",
+            FailureClass.ENDPOINT,
+            f"the gateway's channel for this model does not implement {path}",
+            f"{_NA} relay/responses_handler.go, relay/embedding_handler.go: the channel adaptor's Convert* "
+            "returns 'not implemented', answered as types.NewError(ErrorCodeConvertRequestFailed) (500)",
+            not_relayed_hint(api),
+            statuses=(500, 501),
+            codes=("convert_request_failed",),
+            when=lambda a, api=api: a.api == api and "not implemented" in a.detail.lower(),
+        )
+        for api, (_, path) in API_NAMES.items()
     ),
     rule(
         "invalid_url",

@@ -22,6 +22,7 @@ class Answer:
     error: ErrorRecord
     detail: str  # the error's message, else the start of the body (or "HTML page")
     headers: Mapping[str, str]
+    api: str = "chat"  # the API the request went to (--api): a missing route means more off chat
 
     @property
     def code(self) -> str:
@@ -123,3 +124,23 @@ def _host_of(url: str) -> str:
     if netloc.startswith("["):
         return netloc.partition("]")[0] + "]"
     return netloc.partition(":")[0]
+
+
+API_NAMES = {
+    "responses": ("Responses API", "/v1/responses"),
+    "embeddings": ("Embeddings API", "/v1/embeddings"),
+}
+_WHO = {
+    "responses": "one-api has no /v1/responses; new-api only for channel types that implement it",
+    "embeddings": "one-api and new-api relay /v1/embeddings only to channels that serve an embedding model",
+}
+
+
+def not_relayed_hint(api: str) -> str:
+    """The next step when the gateway has no route for `api` (a 404/405/501 on its path)."""
+    title, _ = API_NAMES[api]
+    return (
+        f"The gateway does not relay the {title} for this model or channel ({_WHO[api]}): use --api chat, "
+        "or a channel that supports it. (If --api chat fails the same way, the base URL's path is wrong "
+        "instead.)"
+    )

@@ -41,6 +41,7 @@ RULES: tuple[Rule, ...] = (
         "The server at this base URL was started for embeddings only (llama-server --embeddings): point "
         "--base-url at a server started without it. Retrying will not help.",
         statuses=(501,),
+        when=lambda a: a.api == "chat",  # on another API's path a 501 is that API not being served
     ),
     rule(
         "llamacpp_loading",

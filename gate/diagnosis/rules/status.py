@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from gate.core.failures import FailureClass
-from gate.diagnosis.rules.row import Answer, Rule, rule
+from gate.diagnosis.rules.row import API_NAMES, Answer, Rule, not_relayed_hint, rule
 
 # "The model `x` does not exist." (OpenAI, vLLM's 404), "model not found", "no such model".
 _MODEL_MISSING = re.compile(
@@ -113,6 +113,19 @@ RULES: tuple[Rule, ...] = (
         when=lambda a: (
             bool(a.keys & _MODEL_CODES) or (a.client_error and bool(_MODEL_MISSING.search(a.detail)))
         ),
+    ),
+    *(
+        rule(
+            f"{api}_not_served",
+            FailureClass.ENDPOINT,
+            f"on {path}: this API is not served here",
+            "RFC 9110 15.5.5, 15.5.6, 15.6.2 (404, 405, 501 Not Implemented) on the API's own path; one-api "
+            "router/relay.go `RelayNotImplemented` (501) and no /v1/responses route at all",
+            not_relayed_hint(api),
+            statuses=(404, 405, 501),
+            when=lambda a, api=api: a.api == api,
+        )
+        for api, (_, path) in API_NAMES.items()
     ),
     rule(
         "not_found",

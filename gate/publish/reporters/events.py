@@ -41,6 +41,7 @@ def _base(event: str, config: GateConfig, settings: RunSettings, target: str | N
         "environment": config.environment,
         "target": target or "default",
         "model": config.model,
+        "api": config.api,
         "endpoint_host": config.endpoint_host,
         "deployment_version": settings.deployment_version,
         "phase": settings.phase,

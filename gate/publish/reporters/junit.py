@@ -111,6 +111,8 @@ def _properties(target: TargetReport, settings: RunSettings) -> dict[str, str]:
         field.key: value for field, value in shown_record(Record(settings, target, target.verdict))
     }
     values.update(result=target.verdict.result, failure_class=target.verdict.failure_class)
+    if target.config.api != "chat":  # the default API is not named (a chat run's properties are as before)
+        values["api"] = target.config.api
     return {k: one_line(str(v), 500, words=True) for k, v in values.items() if v not in (None, "")}
 
 

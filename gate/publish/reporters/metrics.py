@@ -1,8 +1,9 @@
 """The run's metrics in the Prometheus text exposition format (`--metrics-file`, `--pushgateway`).
 
 Gauges, one sample set per target, labelled by environment, target ("default" for a run without a targets
-file) and model, and by bounded values only (check, status, class, decision, stat, kind). The names are
-a contract: monitoring/alerts.yml and docs/monitoring.md use them.
+file), model and api (--api: chat, responses or embeddings), and by bounded values only (check, status,
+class, decision, stat, kind). The names are a contract: monitoring/alerts.yml and docs/monitoring.md use
+them.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def _samples(run: RunReport, target: TargetReport) -> Iterable[Sample]:
         "environment": target.config.environment,
         "target": target_label(target),
         "model": target.config.model,
+        "api": target.config.api,
     }
     verdict = run.verdict if not run.several else target.verdict
     yield "result", _labels(base), 1.0 if verdict.passed else 0.0
@@ -122,6 +124,7 @@ def minimal(run: RunReport) -> str:
     for target in run.targets:
         base = {"environment": target.config.environment, "target": target_label(target)}
         base["model"] = target.config.model
+        base["api"] = target.config.api
         verdict = run.verdict if not run.several else target.verdict
         samples = [("result", _labels(base), 1.0 if verdict.passed else 0.0)]
         if verdict.failure_class is not None:

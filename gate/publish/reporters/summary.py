@@ -52,6 +52,8 @@ def code(value: object, limit: int = 120) -> str:
 def verdict_line(target: TargetReport) -> str:
     verdict = target.verdict
     env = cell(target.config.environment, 60)
+    if target.config.api != "chat":  # the default API is not named: a chat run's header is as before --api
+        env = f"{env}, {target.config.api} API"
     if not verdict.passed:
         return (
             f"## ❌ Smoke gate: {verdict.decision} ({env}), failure class `{verdict.failure_class}` "
