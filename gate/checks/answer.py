@@ -158,8 +158,15 @@ def assert_response_output(config: GateConfig, ex: Exchange) -> tuple[FailureCla
             FailureClass.EMPTY,
             f"the model refused: '{one_line(refused, 200)}' (status {ex.finish_reason})",
         )
+    if config.request_file is not None and not config.expect_set and (ex.text or "").strip():
+        return None, f"the response said '{one_line(ex.text or '', 120)}' (no --expect: any answer passes)"
+    return _response_text(config, ex)
+
+
+def _response_text(config: GateConfig, ex: Exchange) -> tuple[FailureClass | None, str]:
+    """The condition on a Response's text; an incomplete Response without text names the budget to raise."""
     status = (ex.payload or {}).get("status")
-    budget = ex.fields.max_tokens if ex.fields else None
+    budget = ex.fields.max_tokens if ex.fields else _budget(config)
     if status == "incomplete" and not (ex.text or "").strip():
         tokens = Tokens.of(ex.usage)
         spent = (
@@ -196,7 +203,7 @@ def _any_answer(calls: object, text: str | None) -> str | None:
 
 def _budget(config: GateConfig) -> int | None:
     body = config.request_file.body if config.request_file else {}
-    value = body.get("max_completion_tokens") or body.get("max_tokens")
+    value = body.get("max_completion_tokens") or body.get("max_tokens") or body.get("max_output_tokens")
     return value if isinstance(value, int) else None
 
 

@@ -31,7 +31,10 @@ def vectors(payload: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
 
 
 def vector_problem(
-    payload: Mapping[str, Any] | None, inputs: int, expect_dimensions: int | None
+    payload: Mapping[str, Any] | None,
+    inputs: int,
+    expect_dimensions: int | None,
+    expected_by: str = "--expect-dimensions",
 ) -> tuple[str | None, str]:
     """(problem, summary) of an embeddings answer to `inputs` inputs: the problem is None when one vector
     per input came in index order, all of one dimension (`expect_dimensions` when given), every value
@@ -57,7 +60,7 @@ def vector_problem(
     if dimension == 0:
         return "the vectors are empty (dimension 0)", ""
     if expect_dimensions is not None and dimension != expect_dimensions:
-        return f"the vectors have {dimension} dimensions, not the --expect-dimensions {expect_dimensions}", ""
+        return f"the vectors have {dimension} dimensions, not the {expected_by} {expect_dimensions}", ""
     return None, f"{inputs} vector(s) of {dimension} dimensions, every value finite"
 
 
@@ -81,8 +84,30 @@ def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def input_count(config: GateConfig) -> int:
+    """How many vectors the request asks for: the gate's own sends two inputs; a request file's input is
+    one string or token array, or an array of them."""
+    if config.request_file is None:
+        return 2
+    value = config.request_file.body.get("input")
+    if isinstance(value, list) and value and all(isinstance(item, str | list) for item in value):
+        return len(value)
+    return 1
+
+
+def expected_dimensions(config: GateConfig) -> tuple[int | None, str]:
+    """(dimension, who asked for it): --expect-dimensions, else the request file's `dimensions`."""
+    if config.expect_dimensions is not None or config.request_file is None:
+        return config.expect_dimensions, "--expect-dimensions"
+    asked = config.request_file.body.get("dimensions")
+    if isinstance(asked, int) and not isinstance(asked, bool):
+        return asked, "dimensions the request file asks for:"
+    return None, "--expect-dimensions"
+
+
 def assert_embeddings(config: GateConfig, ex: Exchange) -> tuple[FailureClass | None, str]:
-    problem, summary = vector_problem(ex.payload, 2, config.expect_dimensions)
+    expected, expected_by = expected_dimensions(config)
+    problem, summary = vector_problem(ex.payload, input_count(config), expected, expected_by)
     return (FailureClass.CONTRACT, problem) if problem is not None else (None, summary)
 
 
@@ -102,6 +127,6 @@ def check_embeddings(ctx: RunContext) -> CheckResult:
         details={
             "vectors": len(items),
             "encoding": "base64" if isinstance(first, str) else "float",
-            "expect_dimensions": ctx.config.expect_dimensions,
+            "expect_dimensions": expected_dimensions(ctx.config)[0],
         },
     )

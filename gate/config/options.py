@@ -245,10 +245,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
             "request-file",
             "path",
             None,
-            "The application's own request body (JSON or YAML) to send instead of the gate's ping: "
-            "{{prompt}}, {{model}} and ${VAR} (for the names --request-vars lists) are filled in, nothing "
-            "else "
-            "is changed (README, Request file).",
+            "The application's own request body (JSON or YAML) to send instead of the gate's ping, "
+            "checked against the request schema of --api: {{prompt}}, {{model}} and ${VAR} (for the names "
+            "--request-vars lists) are filled in, nothing else is changed (README, Request file).",
         ),
         OptionSpec(
             "request-vars",

@@ -1,6 +1,6 @@
 """Pre-flight checks of a request body, run on the parsed template before anything is sent.
 
-`unknown_fields` lists top-level fields the Chat Completions request schema does not define; `scan` finds
+`unknown_fields` lists top-level fields the request schema of the API does not define; `scan` finds
 secrets and personal data in every string of the body (mapping keys too). First the exact values, each
 an exact substring in any case (shorter than 8 characters is ignored: it would match ordinary words):
 - configured API key: each of `known_secrets`;
@@ -44,11 +44,17 @@ class Finding:
     masked: str
 
 
-def unknown_fields(body: Any) -> list[str]:
-    """Top-level fields of `body` that the request schema does not define, sorted."""
+def unknown_fields(body: Any, schema_name: str = "chat_completion_request") -> list[str]:
+    """Top-level fields of `body` that the request schema (`schema_name`, of the --api chosen) does not
+    define, sorted."""
     if not isinstance(body, Mapping):
         return []
-    return sorted({str(key) for key in body} - KNOWN_FIELDS)
+    known = (
+        KNOWN_FIELDS
+        if schema_name == "chat_completion_request"
+        else contract.schema(schema_name)["properties"]
+    )
+    return sorted({str(key) for key in body} - set(known))
 
 
 _A = re.ASCII

@@ -4,11 +4,11 @@ The file is the body exactly as the application sends it (JSON, or YAML for .yml
 `{{model}}` are replaced by --prompt and --model, `${VAR}` by the environment variable when --request-vars
 lists it (`gate/config/request_vars.py`: any other name is a configuration error, a credential's name always);
 the model comes from the config when the file has none. Nothing else is changed: if the service rejects the
-body, that is the finding. Before anything is sent, the body is checked against the Chat Completions request
-schema (`gate/core/contract/chat_completion_request.schema.json`; a field the schema does not know is a
-warning, since gateways may drop what they do not know) and scanned for secrets and personal data, which must
-never be in a smoke test's payload (`gate/config/payload_scan.py`). Either problem is a configuration error:
-nothing is sent."""
+body, that is the finding. Before anything is sent, the body is checked against the request schema of the
+--api chosen (`gate/core/contract/chat_completion_request.schema.json`, `responses_request.schema.json` or
+`embeddings_request.schema.json`; a field the schema does not know is a warning, since gateways may drop what
+they do not know) and scanned for secrets and personal data, which must never be in a smoke test's payload
+(`gate/config/payload_scan.py`). Either problem is a configuration error: nothing is sent."""
 
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ from gate.config.inputs import ConfigError
 from gate.config.request_vars import credential_values, unfilled
 from gate.core.jsonbody import MAX_DEPTH, deeper_than
 
+# --api -> (request schema, the API's name in messages)
+REQUEST_SCHEMAS = {
+    "chat": ("chat_completion_request", "Chat Completions"),
+    "responses": ("responses_request", "Responses"),
+    "embeddings": ("embeddings_request", "Embeddings"),
+}
 _PLACEHOLDER = re.compile(r"\{\{\s*(prompt|model)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -31,6 +37,7 @@ class RequestFile:
     body: Mapping[str, Any]
     path: Path
     notes: tuple[str, ...]  # warnings found before sending (unknown fields)
+    api: str = "chat"  # the --api whose request schema the body was checked against
 
     @property
     def streams(self) -> bool:
@@ -38,12 +45,13 @@ class RequestFile:
 
     @property
     def response_format(self) -> Mapping[str, Any] | None:
-        value = self.body.get("response_format")
+        """chat's response_format (the structured-output check reads it); None for another --api."""
+        value = self.body.get("response_format") if self.api == "chat" else None
         return value if isinstance(value, Mapping) else None
 
     @property
     def tools(self) -> list[Mapping[str, Any]]:
-        tools = self.body.get("tools")
+        tools = self.body.get("tools") if self.api == "chat" else None  # the tool-calls check reads chat's
         return [t for t in tools if isinstance(t, Mapping)] if isinstance(tools, list) else []
 
     @property
@@ -73,11 +81,13 @@ def load_request_file(
     secrets: list[str],
     source: str,
     request_vars: Sequence[str] = (),
+    api: str = "chat",
 ) -> RequestFile:
     """The filled, checked body; raises ConfigError (exit 2, nothing sent) with every finding named.
 
     `${VAR}` reads only the names in `request_vars` (gate/config/request_vars.py), and the values of the
-    credential-named variables of `env` are searched for in the filled body."""
+    credential-named variables of `env` are searched for in the filled body. `api` (--api) names the request
+    schema the body must meet."""
 
     def fail(problem: str, fix: str) -> ConfigError:
         return ConfigError("request-file", problem, fix, source)
@@ -91,10 +101,9 @@ def load_request_file(
         raise fail(
             f"{path} is nested more than {MAX_DEPTH} levels deep", "a request body is a few levels deep"
         )
+    schema_name, api_name = REQUEST_SCHEMAS[api]
     if not isinstance(body, dict):
-        raise fail(
-            f"{path} is not a JSON object (a Chat Completions request body)", "write the body as an object"
-        )
+        raise fail(f"{path} is not a JSON object (a {api_name} request body)", "write the body as an object")
     missing: list[str] = []
     readable = {name: env[name] for name in request_vars if name in env}
     body = _fill(body, {"prompt": prompt, "model": model}, readable, missing)
@@ -102,14 +111,8 @@ def load_request_file(
         raise unfilled(path, sorted(set(missing)), request_vars, source)
     body.setdefault("model", model)
     from gate.config.payload_scan import scan, unknown_fields
-    from gate.core.contract import violations
 
-    problems = violations(body, "chat_completion_request", limit=5)
-    if problems:
-        raise fail(
-            f"{path} is not a valid Chat Completions request: {'; '.join(problems)}",
-            "fix the body against the API reference",
-        )
+    _check_shape(body, path, api, fail)
     broken = _invalid_schemas(body)
     if broken:
         raise fail(f"{path} holds a schema that is not valid JSON Schema: {broken}", "fix the schema")
@@ -121,16 +124,45 @@ def load_request_file(
             "use a synthetic prompt with no real user data, and never a secret, in the request file",
         )
     notes = tuple(
-        f"the request file has field '{name}', which the Chat Completions reference does not define: a "
+        f"the request file has field '{name}', which the {api_name} reference does not define: a "
         "gateway may drop it silently"
-        for name in unknown_fields(body)
+        for name in unknown_fields(body, schema_name)
     )
-    return RequestFile(body, path, notes)
+    return RequestFile(body, path, notes, api)
+
+
+def _check_shape(body: Mapping[str, Any], path: Path, api: str, fail: Any) -> None:
+    """The body against the request schema of `api`; a body of another API is named as such. A streamed
+    Responses body is refused: the gate reads a Responses stream only in the stream check (--stream)."""
+    from gate.core.contract import violations
+
+    schema_name, api_name = REQUEST_SCHEMAS[api]
+    problems = violations(body, schema_name, limit=5)
+    if problems:
+        other = _other_api(body, api)
+        raise fail(
+            f"{path} is not a valid {api_name} request (--api {api}): {'; '.join(problems)}{other}",
+            "fix the body against the API reference",
+        )
+    if api != "chat" and body.get("stream") is True:
+        raise fail(
+            f"{path} asks for stream: true, which the gate sends only to the Chat Completions API",
+            "drop stream from the file and pass --stream: the stream check streams the gate's own request",
+        )
+
+
+def _other_api(body: Mapping[str, Any], api: str) -> str:
+    """A hint when the body is shaped for another API than --api (the usual mistake)."""
+    if api != "chat" and "messages" in body and "input" not in body:
+        return " (messages is a Chat Completions field: pass --api chat, or write the body for this API)"
+    if api == "chat" and "input" in body and "messages" not in body:
+        return " (input belongs to the Responses or Embeddings API: pass --api responses or embeddings)"
+    return ""
 
 
 def _invalid_schemas(body: Mapping[str, Any]) -> str | None:
-    """The response_format json_schema and every tool's parameters must be valid JSON Schema: the gate
-    validates the answer against them."""
+    """The response_format (or a Response's text.format) json_schema and every tool's parameters must be
+    valid JSON Schema: the gate validates the answer against them."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
@@ -138,10 +170,15 @@ def _invalid_schemas(body: Mapping[str, Any]) -> str | None:
     response_format = body.get("response_format")
     if isinstance(response_format, Mapping) and isinstance(response_format.get("json_schema"), Mapping):
         schemas.append(("response_format.json_schema.schema", response_format["json_schema"].get("schema")))
+    text_format = body.get("text", {}).get("format") if isinstance(body.get("text"), Mapping) else None
+    if isinstance(text_format, Mapping) and text_format.get("type") == "json_schema":  # the Responses API
+        schemas.append(("text.format.schema", text_format.get("schema")))
     for index, tool in enumerate(body.get("tools") or []):
         function = tool.get("function") if isinstance(tool, Mapping) else None
         if isinstance(function, Mapping):
             schemas.append((f"tools[{index}].function.parameters", function.get("parameters")))
+        elif isinstance(tool, Mapping) and tool.get("type") == "function":  # the Responses API's flat tool
+            schemas.append((f"tools[{index}].parameters", tool.get("parameters")))
     for where, schema in schemas:
         if schema is None:
             continue

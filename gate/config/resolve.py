@@ -250,6 +250,7 @@ def _request_file(
         secrets=[str(values["api_key"])],
         source=sources["request_file"],
         request_vars=request_vars,
+        api=str(values.get("api") or "chat"),
     )
 
 

@@ -215,3 +215,23 @@ def test_metrics_logs_summary_and_junit_name_the_api(sim, gate, tmp_path):
     assert events and all(e.get("api") == "responses" for e in events if e["event"] != "notice")
     assert "responses API)" in summary.read_text(encoding="utf-8").splitlines()[0]
     assert '<property name="api" value="responses"' in junit.read_text(encoding="utf-8")
+
+
+def test_the_console_header_names_the_url_of_the_api_in_use(sim, gate):
+    """The header says where the smoke request went: /v1/responses, not /v1/chat/completions."""
+    from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
+
+    run = gate(
+        "--base-url",
+        sim.url_for("ok"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--api",
+        "responses",
+        "--samples",
+        "1",
+    ).expect_exit(0)
+    header = next(line for line in run.stdout.splitlines() if line.strip().startswith("endpoint"))
+    assert header.rstrip(")").endswith("/v1/responses"), header

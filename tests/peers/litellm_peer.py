@@ -48,6 +48,15 @@ ERROR_MODELS: dict[str, dict[str, Any]] = {
     "peer-timeout": {"mock_response": "pong", "mock_timeout": True, "timeout": 1},
 }
 
+# Model groups for `--api embeddings` (tests/peers/test_litellm_apis.py). LiteLLM's embedding mock answers
+# one vector (this list) whatever the input; without a mock the request goes to the discard port and fails.
+EMBEDDING_MODEL = "peer-embedding"
+EMBEDDING_MOCK_VECTOR = [0.25, -0.5, 0.125]
+API_MODELS: dict[str, dict[str, Any]] = {
+    EMBEDDING_MODEL: {"model": "openai/text-embedding-3-small", "mock_response": EMBEDDING_MOCK_VECTOR},
+    "peer-embedding-unmocked": {"model": "openai/text-embedding-3-small"},
+}
+
 # Keep the proxy offline and independent of the developer's shell: local copies of every remote lookup,
 # no database (the observed auth answers depend on it), no proxy in front of loopback.
 OFFLINE_ENV = {
@@ -163,9 +172,10 @@ def _yaml_model(name: str, params: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_config(path: Path) -> list[str]:
-    """The LiteLLM config: the smoke model answering "pong", the error models, a master key, no retries."""
-    models = {MODEL: {"mock_response": "pong"}, **ERROR_MODELS}
+def write_config(path: Path, model_params: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
+    """The LiteLLM config: the smoke model answering "pong", the error and embedding models (or the given
+    ``model_params``: model group -> litellm_params), a master key, no retries."""
+    models = model_params or {MODEL: {"mock_response": "pong"}, **ERROR_MODELS, **API_MODELS}
     text = "\n".join(
         [
             "model_list:",
@@ -205,10 +215,12 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_litellm(workdir: Path) -> Iterator[Peer]:
+def running_litellm(
+    workdir: Path, model_params: Mapping[str, Mapping[str, Any]] | None = None
+) -> Iterator[Peer]:
     """Start ``litellm --config`` on a free loopback port, wait until it is live, stop its process group."""
     config_path = workdir / "litellm.yaml"
-    models = write_config(config_path)
+    models = write_config(config_path, model_params)
     port = _free_port()
     peer = Peer(f"http://127.0.0.1:{port}", MASTER_KEY, MODEL, config_path, workdir / "litellm.log", models)
     with peer.log_path.open("wb") as log:

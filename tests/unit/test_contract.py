@@ -10,7 +10,16 @@ from gate.core import contract
 
 @pytest.mark.parametrize(
     "name",
-    ["chat_completion", "chat_completion_chunk", "response_object", "response_stream_event", "embeddings"],
+    [
+        "chat_completion",
+        "chat_completion_chunk",
+        "response_object",
+        "response_stream_event",
+        "embeddings",
+        "chat_completion_request",
+        "responses_request",
+        "embeddings_request",
+    ],
 )
 def test_contract_schema_is_valid(name: str) -> None:
     Draft202012Validator.check_schema(contract.schema(name))

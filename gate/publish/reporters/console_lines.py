@@ -35,7 +35,11 @@ _LABEL = {Status.PASS: "PASS", Status.WARN: "WARN", Status.FAIL: "FAIL", Status.
 def header(config: GateConfig) -> list[str]:
     source = (config.sources or {}).get("api_key", "")
     key_note = "*** (simulator key)" if config.sim_scenario else f"*** (set, from {source})"
-    target = f"sim://{config.sim_scenario} (built-in simulator)" if config.sim_scenario else config.chat_url
+    target = (
+        f"sim://{config.sim_scenario} (built-in simulator)"
+        if config.sim_scenario
+        else f"{config.api_root}{config.api_path}"
+    )
     return [
         f"cometapi-smoke-gate {__version__}: release gate for {one_line(config.environment, 80)}",
         f"  environment : {one_line(config.environment, 80)}",
