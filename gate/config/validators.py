@@ -172,7 +172,7 @@ def check_sdk(wanted: bool, source: str) -> None:
 
 # Options that shape the chat request only: with another --api they would be silently ignored. (A request
 # file is checked against the request schema of the --api chosen: gate/config/request_file.py.)
-CHAT_ONLY = ("check_structured_output", "check_tools", "sdk_parity")
+CHAT_ONLY = ("check_structured_output", "check_tools")
 
 
 def check_api(values: Mapping[str, object], sources: Mapping[str, str]) -> None:

@@ -235,3 +235,53 @@ def test_the_console_header_names_the_url_of_the_api_in_use(sim, gate):
     ).expect_exit(0)
     header = next(line for line in run.stdout.splitlines() if line.strip().startswith("endpoint"))
     assert header.rstrip(")").endswith("/v1/responses"), header
+
+
+@pytest.mark.parametrize(
+    ("api", "keys"),
+    [("responses", {"status", "output_types", "text", "refusal"}), ("embeddings", {"vectors", "dimensions"})],
+)
+def test_sdk_parity_compares_the_raw_and_sdk_parse_per_api(sim, gate, api, keys):
+    """--sdk-parity sends the gate's own request once more through openai's responses / embeddings client."""
+    from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
+
+    run = gate(
+        "--base-url",
+        sim.url_for("ok"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--api",
+        api,
+        "--samples",
+        "1",
+        "--sdk-parity",
+    ).expect_exit(0)
+    parity = run.check("sdk-parity")
+    assert parity["status"] == "pass", parity
+    assert set(parity["details"]["sdk_shape"]) == keys
+    assert parity["details"]["raw_shape"] == parity["details"]["sdk_shape"]
+    path = "/responses" if api == "responses" else "/embeddings"
+    assert sum(r.path.endswith(path) for r in sim.log) == 2  # the raw call and the SDK's
+
+
+def test_a_broken_answer_fails_its_own_check_before_sdk_parity_runs(sim, gate):
+    """A ragged embeddings answer: the raw check fails first, so parity never runs on a broken answer."""
+    from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL
+
+    run = gate(
+        "--base-url",
+        sim.url_for("embeddings_ragged"),
+        "--api-key",
+        DEFAULT_API_KEY,
+        "--model",
+        DEFAULT_MODEL,
+        "--api",
+        "embeddings",
+        "--samples",
+        "1",
+        "--sdk-parity",
+    )
+    run.expect_exit(1)
+    assert run.report["failure_class"] == "contract"

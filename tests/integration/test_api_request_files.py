@@ -238,9 +238,12 @@ def test_the_configured_key_in_a_request_file_is_refused_per_api(sim, gate, tmp_
 
 
 @pytest.mark.parametrize("api", ["responses", "embeddings"])
-def test_sdk_parity_stays_chat_only(sim, gate, tmp_path, api):
-    run = _run(gate, sim, api, _file(tmp_path, {"input": "{{prompt}}"}), "--sdk-parity").expect_exit(2)
-    assert "applies to --api chat only" in run.stderr and sim.count() == 0
+def test_sdk_parity_parses_the_request_file_answer_per_api(sim, gate, tmp_path, api):
+    """The official SDK (responses.create, embeddings.create) parses what the raw call parsed."""
+    run = _run(gate, sim, api, _file(tmp_path, {"input": "{{prompt}}"}), "--sdk-parity").expect_exit(0)
+    parity = run.check("sdk-parity")
+    assert parity["status"] == "pass", parity
+    assert parity["details"]["raw_shape"] == parity["details"]["sdk_shape"]
 
 
 # --- the schemas themselves, over many bodies (no server needed) ---
