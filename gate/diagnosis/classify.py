@@ -23,13 +23,12 @@ from gate.http.headers import RequestIds, request_ids, retry_after_seconds
 @dataclass(frozen=True, eq=False)
 class Diagnosis:
     """What one failed answer means: the class, the message, the specific next step and the facts beside
-    them (status, code, ids, the wait the server asked for) and the rule that decided (`table.row`)."""
+    them (status, ids, the wait the server asked for) and the rule that decided (`table.row`)."""
 
     failure_class: FailureClass
     message: str
     hint: str | None = None  # the specific next step, when the answer says more than its class
     status: int | None = None
-    error_code: str | None = None
     param: str | None = None  # the request parameter the error names (OpenAI's error.param)
     request_ids: RequestIds = field(default_factory=RequestIds)
     retry_after_s: float | None = None
@@ -55,7 +54,6 @@ def classify_status(response: HttpResponse, payload: Any, api: str = "chat") -> 
         row.message(answer),
         row.hint,
         response.status,
-        answer.code or None,
         record.param,
         request_ids(response.headers, record.message, record.request_id),
         retry_after_seconds(response.headers),

@@ -196,7 +196,9 @@ def access_line(entry: LoggedRequest, status: int | None, seconds: float) -> str
 
 
 def _printable(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, each non-printable or non-ASCII one as a ``\\xNN`` escape."""
-    return "".join(
+    """``text`` cut to ``limit`` characters, each non-printable or non-ASCII one as a ``\\xNN`` escape, and
+    ``##[`` broken up: a CI runner reads a legacy workflow command anywhere in a line of the log."""
+    shown = "".join(
         ch if ch.isascii() and ch.isprintable() else f"\\x{ord(ch) & 0xFF:02x}" for ch in text[:limit]
     )
+    return shown.replace("##[", "#\\x23[")

@@ -285,3 +285,6 @@ def test_a_broken_answer_fails_its_own_check_before_sdk_parity_runs(sim, gate):
     )
     run.expect_exit(1)
     assert run.report["failure_class"] == "contract"
+    assert run.report["failed_check"] != "sdk-parity"
+    assert run.check("sdk-parity")["status"] == "skip"  # never sent the SDK a request on a broken answer
+    assert sum(r.path.endswith("/embeddings") for r in sim.log) == 1

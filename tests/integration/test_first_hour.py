@@ -203,6 +203,20 @@ def test_the_request_log_line_is_printable_and_never_shows_the_query():
     assert "sk-live" not in line and all(ch.isprintable() for ch in line)
 
 
+def test_a_workflow_command_in_a_request_path_is_inert_in_the_log():
+    """A runner reads `##[command]` anywhere in a line of the log the simulator prints in a CI step."""
+    lines: queue.Queue[str] = queue.Queue()
+    with (
+        Simulator(access_log=lines.put) as stand_in,
+        socket.create_connection(("127.0.0.1", stand_in.port)) as conn,
+    ):
+        conn.sendall(b"GET /v1/##[error]planted HTTP/1.1\r\nHost: x\r\n\r\n")
+        conn.settimeout(HANG)
+        assert conn.recv(12).startswith(b"HTTP/1.1")
+        line = lines.get(timeout=HANG)
+    assert "##[" not in line and "#\\x23[error]planted" in line, line
+
+
 # --- a mistyped sim:// scenario ---
 
 
