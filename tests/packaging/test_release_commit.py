@@ -286,13 +286,16 @@ def _assert_refused(repo: Path, proc, expected: str) -> None:
         ("--digest", "0" * 64, "is not sha256: followed by 64 lowercase hex"),
         ("--digest", "sha512:" + "0" * 128, "is not sha256: followed by 64 lowercase hex"),
         ("--digest", "", "is not sha256: followed by 64 lowercase hex"),
-        ("--image", "ghcr.io/Acme/cometapi-smoke-gate", "is not ghcr.io/<owner>/<repo> in lowercase"),
-        ("--image", "docker.io/acme/cometapi-smoke-gate", "is not ghcr.io/<owner>/<repo> in lowercase"),
-        ("--image", "ghcr.io/acme", "is not ghcr.io/<owner>/<repo> in lowercase"),
-        ("--image", "ghcr.io/acme/cometapi-smoke-gate/extra", "is not ghcr.io/<owner>/<repo> in lowercase"),
-        ("--image", "ghcr.io/acme/cometapi-smoke-gate:v1", "is not ghcr.io/<owner>/<repo> in lowercase"),
-        ("--image", f"ghcr.io/acme/cometapi-smoke-gate@{DIGEST}", "is not ghcr.io/<owner>/<repo>"),
-        ("--image", "docker://ghcr.io/acme/cometapi-smoke-gate", "is not ghcr.io/<owner>/<repo>"),
+        ("--image", "ghcr.io/Acme/cometapi-smoke-gate", "is not REGISTRY/<owner>/<repo> in lowercase"),
+        ("--image", "acme/cometapi-smoke-gate", "is not REGISTRY/<owner>/<repo> in lowercase"),
+        ("--image", "cometapi-smoke-gate", "is not REGISTRY/<owner>/<repo> in lowercase"),
+        ("--image", "ghcr.io/acme", "is not REGISTRY/<owner>/<repo> in lowercase"),
+        ("--image", "127.0.0.1:5000/acme", "is not REGISTRY/<owner>/<repo> in lowercase"),
+        ("--image", "ghcr.io/acme/cometapi-smoke-gate:v1", "is not REGISTRY/<owner>/<repo> in lowercase"),
+        ("--image", f"ghcr.io/acme/cometapi-smoke-gate@{DIGEST}", "is not REGISTRY/<owner>/<repo>"),
+        ("--image", "docker://ghcr.io/acme/cometapi-smoke-gate", "is not REGISTRY/<owner>/<repo>"),
+        ("--image", "https://ghcr.io/acme/cometapi-smoke-gate", "is not REGISTRY/<owner>/<repo>"),
+        ("--image", "ghcr.io/acme/cometapi-smoke-gate\n", "is not REGISTRY/<owner>/<repo>"),
         ("--tag", "1.2.3", "is not a release tag vMAJOR.MINOR.PATCH"),
         ("--tag", "v1.2", "is not a release tag vMAJOR.MINOR.PATCH"),
         ("--tag", "v1", "is not a release tag vMAJOR.MINOR.PATCH"),
@@ -307,6 +310,22 @@ def test_malformed_arguments_are_refused(repo, option, value, expected):
     proc = _run(repo, *(item for pair in args.items() for item in pair))
     _assert_refused(repo, proc, expected)
     assert _state(repo) == before
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "127.0.0.1:5000/acme/cometapi-smoke-gate",  # the loopback registry of the release-path test
+        "localhost:5000/acme/cometapi-smoke-gate",
+        "registry.example.com:8443/platform/tools/cometapi-smoke-gate",
+        "docker.io/acme/cometapi-smoke-gate",
+    ],
+)
+def test_any_named_registry_is_pinned(repo, image):
+    proc = _run(repo, "--image", image, "--digest", DIGEST, "--tag", "v1.2.3")
+    assert proc.returncode == 0, proc.stderr
+    release_text = _show(repo, proc.stdout.strip()).decode("utf-8")
+    assert yaml.safe_load(release_text)["runs"]["image"] == f"docker://{image}@{DIGEST}"
 
 
 def _pinned(text: str) -> str:
