@@ -65,20 +65,41 @@ EOF
     say "$(docker-registry --version 2>/dev/null | head -n 1) on http://$REGISTRY (pid $REGISTRY_PID)"
 }
 
+# unmount_under DIR: every mount below DIR, deepest first (podman's overlay driver bind-mounts its own
+# directory, store/overlay).
+unmount_under() {
+    local mount
+    while read -r mount; do
+        umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
+    done < <(findmnt -rn -o TARGET 2>/dev/null | grep -F "$1/" | sort -r)
+}
+
+# remove_tree DIR: unmount what is below DIR and remove it, retried for 5 s.
+remove_tree() {
+    local tries=0
+    while [ -e "$1" ] && [ "$tries" -lt 10 ]; do
+        unmount_under "$1"
+        rm -rf "$1" 2>/dev/null || sleep 0.5
+        tries=$((tries + 1))
+    done
+    [ ! -e "$1" ] || say "warning: could not remove $1 (still mounted: $(findmnt -rn -o TARGET | grep -F "$1/" | head -n 1))"
+}
+
+# stop_release: the service, the store (reset, unmounted, removed: a second call finds nothing), the registry.
 stop_release() {
     if [ -n "$RELEASE_SERVICE_PID" ]; then
         kill "$RELEASE_SERVICE_PID" 2>/dev/null
         wait "$RELEASE_SERVICE_PID" 2>/dev/null
         RELEASE_SERVICE_PID=""
     fi
-    if [ -d "$RELEASE_DIR/store" ]; then # its mounts must go before the directory can
-        CONTAINERS_REGISTRIES_CONF="$RELEASE_DIR/registries.conf" "${RELEASE_PODMAN[@]}" system reset -f \
-            >/dev/null 2>&1 || true
-        # The overlay driver bind-mounts its own directory (store/overlay) and keeps it after a reset.
-        local mount
-        while read -r mount; do
-            umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
-        done < <(findmnt -rn -o TARGET 2>/dev/null | grep -F "$RELEASE_DIR/" | sort -r)
+    if [ -d "$RELEASE_DIR/store" ]; then
+        # act's `docker exec`s leave a conmon each that waits 300 s (--exit-delay) before it runs `podman
+        # --root <store> container cleanup`: run after the store is removed, that creates it again, and mounts
+        # it. Their containers are gone (act --rm), and the store is reset here: they are stopped.
+        pkill -KILL -f -- "$RELEASE_DIR/(store|run)" 2>/dev/null || true
+        release_podman system reset -f >/dev/null 2>&1 || true
+        remove_tree "$RELEASE_DIR/store"
+        rm -rf "$RELEASE_DIR/run" "$RELEASE_DIR/tmp"
     fi
     if [ -n "$REGISTRY_PID" ]; then
         kill "$REGISTRY_PID" 2>/dev/null
@@ -131,19 +152,9 @@ start_release_store() {
         say "could not put $RUNNER_IMAGE into the release store"
         exit 2
     }
-    CONTAINERS_REGISTRIES_CONF="$RELEASE_DIR/registries.conf" "${RELEASE_PODMAN[@]}" system service --time=0 \
-        "unix://$RELEASE_SOCKET" >"$RELEASE_DIR/podman-service.log" 2>&1 &
-    RELEASE_SERVICE_PID=$!
-    local waited=0
-    while [ ! -S "$RELEASE_SOCKET" ] && [ "$waited" -lt 100 ]; do
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    [ -S "$RELEASE_SOCKET" ] || {
-        cat "$RELEASE_DIR/podman-service.log"
-        say "podman system service (release store) did not start"
-        exit 2
-    }
+    CONTAINERS_REGISTRIES_CONF="$RELEASE_DIR/registries.conf" serve_docker_api "$RELEASE_SOCKET" \
+        "$RELEASE_DIR/podman-service.log" "${RELEASE_PODMAN[@]:1}"
+    RELEASE_SERVICE_PID=$SERVED_PID
 }
 
 # make_release_commit: the source repository tagged $RELEASE_TAG, then the release commit; sets RELEASE_COMMIT

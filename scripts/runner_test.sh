@@ -98,7 +98,7 @@ cleanup() {
     if [ "${KEEP_WORK:-0}" = 1 ]; then
         say "work directory kept: $WORK"
     else
-        rm -rf "$WORK"
+        remove_tree "$WORK"
     fi
 }
 RUN_SINCE="$(date +%s)"
@@ -266,6 +266,17 @@ PY
     fi
 }
 
+# check_deploy LABEL yes|no LOG: whether the recipe's deploy job ran (its stand-in deploy.sh prints a line)
+check_deploy() {
+    if [ "$2" = yes ] && grep -q 'DEPLOY STAND-IN RAN' "$3"; then
+        pass "$1: the deploy job ran, on the merge's decision proceed"
+    elif [ "$2" = no ] && ! grep -q 'DEPLOY STAND-IN RAN' "$3"; then
+        pass "$1: the deploy job did not run"
+    else
+        fail "$1: the deploy job ran or not against the merge's decision (expected to run: $2)"
+    fi
+}
+
 # no_key LABEL PATH...: the key is in no file, but for a `::add-mask::<key>` line
 no_key() {
     local label="$1" hits
@@ -283,15 +294,23 @@ show_log() {
 }
 
 # ---- act -------------------------------------------------------------------------------------------------------
-start_podman_service() {
-    podman system service --time=0 "unix://$SOCKET" >"$WORK/podman-service.log" 2>&1 &
-    SERVICE_PID=$!
-    local waited=0
-    while [ ! -S "$SOCKET" ] && [ "$waited" -lt 100 ]; do
+# serve_docker_api SOCKET LOG [PODMAN GLOBAL OPTION...]: podman's Docker API on SOCKET, in the background;
+# sets SERVED_PID, and exits 2 when the socket does not appear within 10 s.
+serve_docker_api() {
+    local socket="$1" log="$2" waited=0
+    shift 2
+    podman "$@" system service --time=0 "unix://$socket" >"$log" 2>&1 &
+    SERVED_PID=$!
+    while [ ! -S "$socket" ] && [ "$waited" -lt 100 ]; do
         sleep 0.1
         waited=$((waited + 1))
     done
-    [ -S "$SOCKET" ] || { cat "$WORK/podman-service.log"; say "podman system service did not start"; exit 2; }
+    [ -S "$socket" ] || { cat "$log"; say "podman system service ($socket) did not start"; exit 2; }
+}
+
+start_podman_service() {
+    serve_docker_api "$SOCKET" "$WORK/podman-service.log"
+    SERVICE_PID=$SERVED_PID
     say "podman Docker API on unix://$SOCKET (pid $SERVICE_PID)"
 }
 
@@ -388,13 +407,7 @@ act_matrix_case() {
     check_report "$label: merged" "$ws/.artifacts/gate-merged/report.json" "$5" "$6" "$7"
     check_junit "$label: merged" "$ws/.artifacts/gate-merged/junit.xml"
     check_legs "$label" "$ws/.artifacts/gate-merged/report.json" smoke-eu-west smoke-on-prem smoke-us-east
-    if [ "$deployed" = yes ] && grep -q 'DEPLOY STAND-IN RAN' "$log"; then
-        pass "$label: the deploy job ran on the merge job's output decision=proceed"
-    elif [ "$deployed" = no ] && ! grep -q 'DEPLOY STAND-IN RAN' "$log"; then
-        pass "$label: the deploy job did not run"
-    else
-        fail "$label: deploy ran: expected $deployed"
-    fi
+    check_deploy "$label" "$deployed" "$log"
     no_key "$label" "$log" "$ws/.artifacts"
 }
 
@@ -501,13 +514,7 @@ gitlab_matrix_case() {
     check_report "$label: merged artifact" "$merged/report.json" "$4" "$5" "$6"
     check_junit "$label: merged artifact" "$merged/junit.xml"
     check_legs "$label" "$merged/report.json" eu-west on-prem us-east
-    if [ "$deployed" = yes ] && grep -q 'DEPLOY STAND-IN RAN' "$log"; then
-        pass "$label: the deploy job ran after the merge passed"
-    elif [ "$deployed" = no ] && ! grep -q 'DEPLOY STAND-IN RAN' "$log"; then
-        pass "$label: the deploy job did not run"
-    else
-        fail "$label: deploy ran: expected $deployed"
-    fi
+    check_deploy "$label" "$deployed" "$log"
     no_key "$label" "$log" "$ws/.gitlab-ci-local/artifacts" "$ws/.gitlab-ci-local/output"
 }
 

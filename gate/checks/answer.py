@@ -93,11 +93,13 @@ def response_warnings(config: GateConfig, ex: Exchange) -> tuple[str, ...]:
             "(rerouted by the gateway?)"
         )
     if ex.finish_reason == "length":
-        warnings.append("finish_reason is 'length': the answer was cut at the token limit (--max-tokens)")
+        warnings.append(
+            f"finish_reason is 'length': the answer was cut at the token limit ({raise_budget(config)})"
+        )
     if ex.api == "responses" and (ex.payload or {}).get("status") == "incomplete":
         warnings.append(
             f"the response is incomplete ({ex.finish_reason}): the answer was cut short (at the token limit "
-            "when max_output_tokens: --max-tokens)"
+            f"when max_output_tokens: {raise_budget(config)})"
         )
     if ex.usage is None:
         warnings.append("the response carries no usage: cost tracking will not see this call")
@@ -175,7 +177,7 @@ def _response_text(config: GateConfig, ex: Exchange) -> tuple[FailureClass | Non
             else ""
         )
         return FailureClass.EMPTY, (
-            f"the response is incomplete ({ex.finish_reason}) with no text{spent}: raise --max-tokens "
+            f"the response is incomplete ({ex.finish_reason}) with no text{spent}: {raise_budget(config)} "
             f"(max_output_tokens, now {budget})"
         )
     return assert_text(config, ex.text, ex.finish_reason, ex.usage, budget)
@@ -201,6 +203,22 @@ def _any_answer(calls: object, text: str | None) -> str | None:
     return None
 
 
+_BUDGET_FIELDS = ("max_completion_tokens", "max_tokens", "max_output_tokens")
+
+
+def raise_budget(config: GateConfig) -> str:
+    """What to raise when the answer ran out of tokens: --max-tokens, or under a request file (sent as it
+    is, so --max-tokens does nothing) the file's own field."""
+    if config.request_file is None:
+        return "raise --max-tokens"
+    body = config.request_file.body
+    field = next((name for name in _BUDGET_FIELDS if name in body), None)
+    if field is None:
+        field = "max_output_tokens" if config.api == "responses" else "max_completion_tokens"
+        return f"set {field} in the request file {config.request_file.path.name}"
+    return f"raise {field} in the request file {config.request_file.path.name}"
+
+
 def _budget(config: GateConfig) -> int | None:
     body = config.request_file.body if config.request_file else {}
     value = body.get("max_completion_tokens") or body.get("max_tokens") or body.get("max_output_tokens")
@@ -223,11 +241,11 @@ def assert_text(
         if budget and tokens.reasoning >= budget:
             return FailureClass.EMPTY, (
                 f"the reasoning budget was exhausted: {tokens.reasoning} of the {budget} completion tokens "
-                f"went to reasoning and none to the answer (completion_tokens {tokens.completion}); raise "
-                "--max-tokens"
+                f"went to reasoning and none to the answer (completion_tokens {tokens.completion}); "
+                f"{raise_budget(config)}"
             )
         return FailureClass.EMPTY, (
-            f"assistant content is {what} with finish_reason 'length': raise --max-tokens (now {budget})"
+            f"assistant content is {what} with finish_reason 'length': {raise_budget(config)} (now {budget})"
         )
     answer = text.strip()
     expected = config.expect.strip()

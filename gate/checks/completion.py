@@ -12,17 +12,36 @@ import time
 from functools import partial
 
 from gate.checks import RunContext, elapsed_ms
-from gate.checks.answer import assert_output, exchange_result, response_warnings, retry_warning
+from gate.checks.answer import (
+    assert_output,
+    exchange_result,
+    raise_budget,
+    response_warnings,
+    retry_warning,
+)
 from gate.checks.exchange import Exchange, exchange
 from gate.checks.results import CheckResult, Latency, Status, skipped
+from gate.config.resolve import GateConfig
 from gate.core.failures import FailureClass
 from gate.core.text import one_line
 from gate.http.model_families import RequestFields, adapt, fields_for, rejected_parameter
 
-INCOMPLETE_HINT = (
-    "The Response stopped before its text (incomplete_details.reason names why): for max_output_tokens, "
-    "raise --max-tokens (sent as max_output_tokens; a reasoning model spends it on reasoning first)."
-)
+
+def _output_hint(config: GateConfig, ex: Exchange, failure: FailureClass | None) -> str | None:
+    """The next step of an answer cut short: the class's own names --max-tokens, which a request file
+    (sent as it is) ignores, and a Response's incomplete_details says more."""
+    if failure is not FailureClass.EMPTY:
+        return None
+    if ex.api != "chat" and (ex.payload or {}).get("status") == "incomplete":
+        sent = "" if config.request_file else " (sent as max_output_tokens)"
+        return (
+            "The Response stopped before its text (incomplete_details.reason names why): for "
+            f"max_output_tokens, {raise_budget(config)}{sent}; a reasoning model spends it on reasoning "
+            "first."
+        )
+    if ex.finish_reason == "length" and config.request_file is not None:
+        return f"The answer ran out of tokens (finish_reason 'length'): {raise_budget(config)}."
+    return None
 
 
 def _attempts_note(ex: Exchange) -> str:
@@ -116,12 +135,11 @@ def check_output(ctx: RunContext) -> CheckResult:
 
         return skipped("output", NOT_APPLICABLE)
     failure, message = assert_output(ctx.config, ex)
-    incomplete = failure is not None and (ex.payload or {}).get("status") == "incomplete" and ex.api != "chat"
     return CheckResult(
         id="output",
         status=Status.FAIL if failure is not None else Status.PASS,
         message=message,
         failure_class=failure,
-        hint=INCOMPLETE_HINT if incomplete else None,
+        hint=_output_hint(ctx.config, ex, failure),
         details={"text_length": len(ex.text or ""), "finish_reason": ex.finish_reason},
     )

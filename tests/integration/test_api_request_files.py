@@ -102,6 +102,29 @@ def test_a_responses_request_file_is_judged_by_the_responses_judge(sim, gate, tm
     assert "no /v1/responses route" in run.check("completion")["message"]
 
 
+@pytest.mark.parametrize(
+    ("api", "scenario", "body", "advice"),
+    [
+        ("responses", "responses_incomplete", {"input": "{{prompt}}", "max_output_tokens": 16},
+         "raise max_output_tokens in the request file budget.json"),
+        ("responses", "responses_incomplete", {"input": "{{prompt}}"},
+         "set max_output_tokens in the request file budget.json"),
+        ("chat", "length", {"messages": [{"role": "user", "content": "{{prompt}}"}], "max_tokens": 16},
+         "raise max_tokens in the request file budget.json"),
+    ],
+)  # fmt: skip
+def test_a_request_file_answer_cut_short_names_the_files_field_not_max_tokens(
+    sim, gate, tmp_path, api, scenario, body, advice
+):
+    """Under a request file --max-tokens changes nothing (the body is sent as it is): the file's field."""
+    run = _run(gate, sim, api, _file(tmp_path, body, "budget.json"), scenario=scenario).expect_exit(1)
+    output = run.check("output")
+    assert (run.failure_class, run.report["failed_check"]) == ("empty", "output")
+    assert advice in output["message"], output["message"]
+    assert "--max-tokens" not in json.dumps(run.report) and "--max-tokens" not in run.stdout
+    assert advice in output["next_step"] and advice in run.report["next_step"]
+
+
 def test_a_chat_shaped_body_with_api_responses_is_a_config_error_naming_the_schema(sim, gate, tmp_path):
     body = {"model": "{{model}}", "messages": [{"role": "user", "content": "{{prompt}}"}]}
     run = _run(gate, sim, "responses", _file(tmp_path, body), *_reports(tmp_path))

@@ -34,6 +34,8 @@ from tests.support import run_cli
 ROOT = Path(__file__).resolve().parents[2]
 STRUCTURED = ROOT / "examples" / "request-structured-output.json"
 TOOLS = ROOT / "examples" / "request-tools.yml"
+RESPONSES = ROOT / "examples" / "request-responses.json"
+EMBEDDINGS = ROOT / "examples" / "request-embeddings.json"
 APP = {"APP_NAME": "Acme Shop", "COMETAPI_REQUEST_VARS": "APP_NAME"}  # the tool example reads ${APP_NAME}
 HANG = 30.0  # seconds: only tells a hang from an answer; no test asserts how fast anything is
 LOG_LINE = re.compile(
@@ -275,6 +277,24 @@ def test_the_example_request_files_pass_against_sim_ok(gate, request_file, check
     run = gate("--base-url", "sim://ok", "--request-file", str(request_file), env=APP).expect_exit(0)
     check = run.check(check_id)
     assert check["status"] == "pass" and message in check["message"]
+    assert "RESULT: PASS: proceed (exit 0)" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("api", "request_file", "extra", "check_id", "message"),
+    [
+        ("responses", RESPONSES, ("--expect", "pong"), "output", "said 'pong' (contains 'pong')"),
+        ("embeddings", EMBEDDINGS, ("--expect-dimensions", "256"), "completion", "2 vector(s)"),
+    ],
+)
+def test_the_example_request_files_of_the_other_apis_pass_against_sim_ok(
+    gate, api, request_file, extra, check_id, message
+):
+    run = gate(
+        "--base-url", "sim://ok", "--api", api, "--request-file", str(request_file), *extra, env=APP
+    ).expect_exit(0)  # fmt: skip
+    check = run.check(check_id)
+    assert check["status"] == "pass" and message in check["message"], check
     assert "RESULT: PASS: proceed (exit 0)" in run.stdout
 
 

@@ -13,18 +13,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-import requests
+from tests.peers import process
 
 ROOT = Path(__file__).resolve().parents[2]
 PEERS_VENV = Path(os.environ.get("PEERS_VENV") or ROOT / ".venv-peers")
@@ -151,17 +147,7 @@ class Peer:
     models: list[str] = field(default_factory=list)
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return process.log_tail(self.log_path, lines)
 
 
 def _yaml_model(name: str, params: Mapping[str, Any]) -> str:
@@ -200,20 +186,6 @@ def _peer_env() -> dict[str, str]:
     return env
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate the proxy's process group (it was started in a session of its own), then kill it."""
-    for sig, wait_s in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
-        if proc.poll() is not None:
-            break
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=wait_s)
-    # Anything left in the group (workers) goes too.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
 @contextlib.contextmanager
 def running_litellm(
     workdir: Path, model_params: Mapping[str, Mapping[str, Any]] | None = None
@@ -221,39 +193,22 @@ def running_litellm(
     """Start ``litellm --config`` on a free loopback port, wait until it is live, stop its process group."""
     config_path = workdir / "litellm.yaml"
     models = write_config(config_path, model_params)
-    port = _free_port()
+    port = process.free_port()
     peer = Peer(f"http://127.0.0.1:{port}", MASTER_KEY, MODEL, config_path, workdir / "litellm.log", models)
-    with peer.log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [str(LITELLM), "--config", str(config_path), "--host", "127.0.0.1", "--port", str(port)],
-            cwd=workdir,  # LiteLLM loads a .env from its working directory: give it one without
-            env=_peer_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    argv = [str(LITELLM), "--config", str(config_path), "--host", "127.0.0.1", "--port", str(port)]
+    # LiteLLM loads a .env from its working directory: give it one without.
+    proc = process.start(argv, cwd=workdir, env=_peer_env(), log_path=peer.log_path)
     try:
-        _wait_until_live(proc, peer)
+        process.wait_until_live(
+            proc,
+            "LiteLLM (/health/liveliness)",
+            lambda session: session.get(f"{peer.base_url}/health/liveliness", timeout=2).status_code == 200,
+            peer.log_path,
+            timeout_s=STARTUP_TIMEOUT_S,
+        )
         yield peer
     finally:
-        _stop(proc)
-
-
-def _wait_until_live(proc: subprocess.Popen[bytes], peer: Peer) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    with requests.Session() as session:
-        session.trust_env = False
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"LiteLLM exited with {proc.returncode} while starting:\n{peer.log_tail()}")
-            try:
-                if session.get(f"{peer.base_url}/health/liveliness", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.25)
-    pytest.fail(f"LiteLLM did not answer /health/liveliness in {STARTUP_TIMEOUT_S:g} s:\n{peer.log_tail()}")
+        process.stop(proc, term_wait_s=15.0)
 
 
 # ---------------------------------------------------------------------------------------------------------

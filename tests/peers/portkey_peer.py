@@ -16,20 +16,17 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
 from gate.simulator import DEFAULT_API_KEY, DEFAULT_MODEL, Simulator
+from tests.peers import process
 from tests.peers.litellm_peer import _GATE_ENV_PREFIXES, GATE_PYTHON, ROOT, GateRun
 
 #: The version scripts/peers_setup.sh installs (keep the two in step).
@@ -191,36 +188,13 @@ class PortkeyPeer:
         return headers
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return process.log_tail(self.log_path, lines)
 
 
 def _gateway_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_ENV_PREFIXES)}
     env.update({"NO_PROXY": "*", "no_proxy": "*", "NO_COLOR": "1"})
     return env
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate the gateway's process group (it was started in a session of its own), then kill it."""
-    for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-        if proc.poll() is not None:
-            break
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=wait_s)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -231,41 +205,22 @@ def running_portkey(workdir: Path, sim: Simulator) -> Iterator[PortkeyPeer]:
     assert node is not None
     guard = workdir / "loopback_guard.cjs"
     guard.write_text(LOOPBACK_GUARD)
-    port = _free_port()
+    port = process.free_port()
     peer = PortkeyPeer(f"http://127.0.0.1:{port}", installed_version() or "?", sim, workdir / "portkey.log")
     argv = [node, "--require", str(guard), str(PORTKEY_SERVER), f"--port={port}", "--headless"]
-    with peer.log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            argv,
-            cwd=workdir,
-            env=_gateway_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = process.start(argv, cwd=workdir, env=_gateway_env(), log_path=peer.log_path)
+
+    def is_live(session: requests.Session) -> bool:
+        answer = session.get(f"{peer.url}/", timeout=2)
+        return answer.status_code == 200 and "AI Gateway" in answer.text
+
     try:
-        _wait_until_live(proc, peer)
+        process.wait_until_live(
+            proc, "Portkey (GET /)", is_live, peer.log_path, timeout_s=STARTUP_TIMEOUT_S, interval_s=0.2
+        )
         yield peer
     finally:
-        _stop(proc)
-
-
-def _wait_until_live(proc: subprocess.Popen[bytes], peer: PortkeyPeer) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    with requests.Session() as session:
-        session.trust_env = False
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"Portkey exited with {proc.returncode} while starting:\n{peer.log_tail()}")
-            try:
-                answer = session.get(f"{peer.url}/", timeout=2)
-                if answer.status_code == 200 and "AI Gateway" in answer.text:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-    pytest.fail(f"Portkey did not answer GET / in {STARTUP_TIMEOUT_S:g} s:\n{peer.log_tail()}")
+        process.stop(proc)
 
 
 # ---------------------------------------------------------------------------------------------------------
