@@ -174,6 +174,8 @@ def render_composite() -> str:
         "      id: gate",
         "      shell: bash",
         "      env:",
+        # Windows runners: Python writes a pipe in the ANSI code page unless told otherwise; the log is UTF-8.
+        '        PYTHONUTF8: "1"',
         *(f"        {spec.variable}: ${{{{ inputs.{spec.input} }}}}" for spec in OPTIONS),
         "      run: python -m gate run",
     ]

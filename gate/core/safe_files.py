@@ -10,6 +10,11 @@ written through. Appends (the step summary) open with `O_NOFOLLOW | O_NONBLOCK` 
 
 The paths the CI system hands over (`GITHUB_STEP_SUMMARY`, `GITHUB_OUTPUT`) are trusted: followed as given,
 their directories never made. Every failure raises `OSError` with a message that names the problem.
+
+Windows (the composite action on a Windows runner) has neither `O_NOFOLLOW` nor `dir_fd`: there the same
+checks are made on paths (`lstat`, a reparse point, a junction included, counts as a link) just before the
+open and the rename, and files are opened in binary mode. Creating a link on Windows needs a privilege a
+workflow does not normally have, which narrows what the remaining window between check and use could serve.
 """
 
 from __future__ import annotations
@@ -22,8 +27,13 @@ import stat
 from pathlib import Path
 
 MODE = 0o644
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # 0 on Windows
+_PORTABLE = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)  # each 0 where it does not exist
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _PORTABLE
+_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | _PORTABLE
+# Writes through a directory descriptor (openat, renameat) where the platform has them: Linux and macOS.
+_AT = hasattr(os, "O_DIRECTORY") and {os.open, os.stat, os.unlink} <= os.supports_dir_fd
+_REPARSE_POINT = getattr(stat, "FILE_ATTRIBUTE_REPARSE_POINT", 0x400)
 
 
 class RefusedPath(OSError):
@@ -32,6 +42,23 @@ class RefusedPath(OSError):
     def __init__(self, path: Path, problem: str) -> None:
         super().__init__(errno.EPERM, problem, str(path))
         self.problem = problem
+
+
+def _is_link(info: os.stat_result) -> bool:
+    """A symbolic link, or on Windows any reparse point (a junction too)."""
+    return stat.S_ISLNK(info.st_mode) or bool(getattr(info, "st_file_attributes", 0) & _REPARSE_POINT)
+
+
+def _kind_of(info: os.stat_result) -> str | None:
+    return _kind(stat.S_IFLNK if _is_link(info) else info.st_mode)
+
+
+def _lstat_kind(path: Path | str, **dir_fd: int) -> str | None:
+    """What is at `path` when it is not a regular file; None when nothing is there."""
+    try:
+        return _kind_of(os.lstat(path, **dir_fd))
+    except FileNotFoundError:
+        return None
 
 
 def _kind(mode: int) -> str | None:
@@ -60,12 +87,12 @@ def prepare_directory(path: Path) -> Path:
     for part in parent.parts[1:]:
         current = current / part
         try:
-            mode = os.lstat(current).st_mode
+            info = os.lstat(current)
         except FileNotFoundError:
             with contextlib.suppress(FileExistsError):
                 os.mkdir(current, 0o755)
-            mode = os.lstat(current).st_mode
-        if stat.S_ISLNK(mode) and _inside(current, cwd):
+            info = os.lstat(current)
+        if _is_link(info) and _inside(current, cwd):
             raise RefusedPath(path, f"its directory {current} is a symbolic link (never followed)")
         if not stat.S_ISDIR(os.stat(current).st_mode):
             raise RefusedPath(path, f"{current} is not a directory")
@@ -77,10 +104,7 @@ def check_destination(path: Path) -> None:
     the destination is not a link, a directory or a special file, and a file can be created beside it (a
     read-only mount or a full inode table fails here). Raises OSError naming the problem."""
     parent = prepare_directory(path)
-    try:
-        problem = _kind(os.lstat(parent / path.name).st_mode)
-    except FileNotFoundError:
-        problem = None
+    problem = _lstat_kind(parent / path.name)
     if problem:
         raise RefusedPath(path, problem)
     probe = parent / f".{path.name}.{secrets.token_hex(8)}.probe"
@@ -94,20 +118,16 @@ def replace_file(path: Path, text: str) -> None:
     is removed on any failure; the destination is refused, never followed, when it is not a regular file."""
     parent = prepare_directory(path)
     data = text.encode("utf-8", "surrogateescape")
-    directory = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     temp = f".{path.name}.{secrets.token_hex(8)}.tmp"
+    if not _AT:
+        _replace_by_path(path, parent / temp, parent / path.name, data)
+        return
+    directory = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | _PORTABLE)
     try:
         fd = os.open(temp, _CREATE, MODE, dir_fd=directory)
         try:
-            try:
-                os.fchmod(fd, MODE)  # whatever the umask: later steps (another user) read the reports
-                _write_all(fd, data)
-            finally:
-                os.close(fd)
-            try:
-                problem = _kind(os.lstat(path.name, dir_fd=directory).st_mode)
-            except FileNotFoundError:
-                problem = None
+            _fill(fd, data)
+            problem = _lstat_kind(path.name, dir_fd=directory)
             if problem:
                 raise RefusedPath(path, problem)
             os.replace(temp, path.name, src_dir_fd=directory, dst_dir_fd=directory)
@@ -119,6 +139,32 @@ def replace_file(path: Path, text: str) -> None:
         os.close(directory)
 
 
+def _replace_by_path(path: Path, temp: Path, target: Path, data: bytes) -> None:
+    """replace_file where there is no dir_fd (Windows): the same steps, on the checked directory's path."""
+    fd = os.open(temp, _CREATE, MODE)
+    try:
+        _fill(fd, data)
+        problem = _lstat_kind(target)
+        if problem:
+            raise RefusedPath(path, problem)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _fill(fd: int, data: bytes) -> None:
+    """Write `data` to a new file's descriptor and close it, mode 0644 whatever the umask (later steps, as
+    another user, read the reports; Windows has no fchmod and no such modes)."""
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, MODE)
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
+
+
 def append_file(path: Path, text: str, *, trusted: bool = False) -> None:
     """Append `text` (a shared file such as the step summary: never replaced). A user-given path is not
     followed through links; a path the CI system handed over is. A failed append is cut back off, so the
@@ -127,8 +173,11 @@ def append_file(path: Path, text: str, *, trusted: bool = False) -> None:
         fd = os.open(path, _APPEND, MODE)
     else:
         parent = prepare_directory(path)
+        problem = None if NOFOLLOW else _lstat_kind(parent / path.name)  # no O_NOFOLLOW: look first
+        if problem:
+            raise RefusedPath(path, problem)
         try:
-            fd = os.open(parent / path.name, _APPEND | os.O_NOFOLLOW, MODE)
+            fd = os.open(parent / path.name, _APPEND | NOFOLLOW, MODE)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise RefusedPath(path, "is a symbolic link (never followed)") from None
@@ -137,7 +186,7 @@ def append_file(path: Path, text: str, *, trusted: bool = False) -> None:
             raise
     try:
         info = os.fstat(fd)
-        problem = _kind(info.st_mode)
+        problem = _kind_of(info)
         if problem:
             raise RefusedPath(path, problem)
         try:

@@ -20,7 +20,7 @@ from pathlib import Path
 from gate.checks.results import CheckResult, Status, internal_failure
 from gate.config.resolve import RunSettings
 from gate.core.failures import FailureClass
-from gate.core.safe_files import append_file, describe, replace_file
+from gate.core.safe_files import NOFOLLOW, append_file, describe, replace_file
 from gate.outcome.report import RunReport
 from gate.publish.github import GitHubActions, outputs
 from gate.publish.reporters import Reporter, reporter
@@ -267,7 +267,7 @@ def _size(artifact: Artifact) -> int:
 
 
 def _truncate(artifact: Artifact, size: int) -> None:
-    flags = os.O_WRONLY | os.O_CLOEXEC | (0 if artifact.trusted else os.O_NOFOLLOW)
+    flags = os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | (0 if artifact.trusted else NOFOLLOW)
     with contextlib.suppress(OSError):
         fd = os.open(artifact.path if artifact.trusted else artifact.lexical, flags)
         try:

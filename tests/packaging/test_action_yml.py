@@ -204,6 +204,7 @@ def _steps(composite: dict) -> dict[str, dict]:
 def test_every_input_reaches_the_gate_as_the_variable_it_reads(composite):
     env = _steps(composite)["Install the gate"]["env"] | _steps(composite)["Run the gate"]["env"]
     run_env = _steps(composite)["Run the gate"]["env"]
+    assert run_env.pop("PYTHONUTF8") == "1"  # Windows: UTF-8 output, not the ANSI code page
     assert {f"${{{{ inputs.{spec.input} }}}}" for spec in OPTIONS} == set(run_env.values())
     for spec in OPTIONS:
         assert run_env[spec.variable] == f"${{{{ inputs.{spec.input} }}}}"
