@@ -2,7 +2,7 @@
 # The release path, end to end (sourced by scripts/runner_test.sh, which defines the helpers used here; run
 # with `ONLY=release scripts/runner_test.sh` alone). docs/runners.md describes it.
 #
-#   1. A registry on loopback (Debian's docker-registry, the CNCF distribution registry) stands in for GHCR.
+#   1. A registry on loopback (Debian's docker-registry, the distribution registry) stands in for GHCR.
 #   2. The gate's image (built by scripts/container_test.sh) is pushed there, as the release workflow pushes it.
 #   3. A git repository holding the source, tagged v1.2.3: scripts/release_commit.py writes the release commit
 #      with the PUSHED digest and moves v1 and v1.2 to it, as the release workflow does.

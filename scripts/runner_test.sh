@@ -374,7 +374,9 @@ act_case() {
 # the copy tests/runners/offline_copies.py makes: the legs at sim://ok (on-prem at sim://$2), the action at
 # ./, GitHub's JavaScript actions replaced by the stand-ins in tests/runners/github/stand-ins/, the merge job's
 # pip install from the workspace, deploy.sh a stand-in that records that it ran, one leg at a time
-# (max-parallel: 1): under --bind the jobs share the workspace.
+# (max-parallel: 1): under --bind the jobs share the workspace. act 0.2.89 runs the on-prem leg, whose
+# `runs-on` is the list [self-hosted, linux, on-prem] from the matrix, on the ubuntu-latest image: it does not
+# look up a list that comes from an expression (docs/runners.md).
 # act_matrix_case LABEL ON_PREM_SCENARIO ACT_RC LEG_EXITS MERGE_RESULT MERGE_DECISION MERGE_CLASS DEPLOYED
 act_matrix_case() {
     local label="act matrix $1" scenario="$2" want_rc="$3" want_exits="$4" deployed="$8"
@@ -387,7 +389,7 @@ act_matrix_case() {
     chmod +x "$ws/deploy.sh"
     since="$(date +%s)"
     (cd "$ws" && COMETAPI_API_KEY="$API_KEY" DOCKER_HOST="unix://$SOCKET" timeout 900 "$ACT" push \
-        -W tests/runners/matrix.yml -P "ubuntu-latest=$RUNNER_IMAGE" -P "self-hosted=$RUNNER_IMAGE" \
+        -W tests/runners/matrix.yml -P "ubuntu-latest=$RUNNER_IMAGE" \
         --pull=false --action-offline-mode --rebuild=false --bind --container-daemon-socket - \
         --no-cache-server --rm -s COMETAPI_API_KEY </dev/null >"$log" 2>&1)
     rc=$?
