@@ -121,7 +121,7 @@ def _run_gate(
     from gate.config.resolve import ConfigError, resolve
     from gate.core.interrupt import Interrupted
     from gate.core.redact import Redactor
-    from gate.core.text import one_line
+    from gate.core.text import internal_error_line
     from gate.publish.github import mask_on_github
     from gate.publish.terminal import Console
 
@@ -145,10 +145,7 @@ def _run_gate(
     except Interrupted as stop:  # while resolving, or between the checks and the reports: every report
         return _interrupted_early(stop, flags, env, console, signals)
     except Exception as exc:  # the last boundary: checks and reporters have their own, this is a bug
-        Console(stderr, redactor).emit(
-            f"cometapi-smoke-gate: internal error [internal]: {type(exc).__name__}: {one_line(str(exc), 300)}"
-            " (a bug in the gate; please report it with this line)"
-        )
+        Console(stderr, redactor).emit(internal_error_line(exc))
         return int(ExitCode.FAILED)
 
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gate.config.input_files import InputFileError, parse_json, read_text
+from gate.config.input_files import MAX_BYTES, InputFileError, parse_json, read_text
 
 
 class BaselineError(ValueError):
     """The baseline file cannot be used (a configuration error: nothing is sent)."""
 
 
-def load_baseline(path: Path) -> dict[str, Any]:
-    """The report, read with the input-file limits (gate/config/input_files.py) and valid against the report's
-    own schema (gate/core/contract/report.schema.json) before anything uses it; it must be from a passing
-    run."""
+def read_report_file(path: Path, limit: int = MAX_BYTES) -> dict[str, Any]:
+    """A JSON report of this tool, read with the input-file limits (gate/config/input_files.py) and valid
+    against the report's own schema (gate/core/contract/report.schema.json). Raises BaselineError naming
+    the problem (the merge's inputs re-raise it as theirs)."""
     try:
-        data = parse_json(read_text(path), path)
+        data = parse_json(read_text(path, limit), path)
     except InputFileError as exc:
         raise BaselineError(exc.problem) from None
     if not isinstance(data, dict) or data.get("schema_version") != "1":
@@ -30,6 +30,12 @@ def load_baseline(path: Path) -> dict[str, Any]:
             f"{path} does not match the JSON report's schema (gate/core/contract/report.schema.json): "
             + "; ".join(problems)
         )
+    return data
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """The report (read_report_file) before anything uses it; it must be from a passing run."""
+    data = read_report_file(path)
     if data.get("result") != "pass":
         raise BaselineError(f"{path} is from a failed run: a baseline must be a known-good (passing) report")
     return data

@@ -32,7 +32,7 @@ _PORTABLE = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)  # each 0 w
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | _PORTABLE
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | _PORTABLE
 # Writes through a directory descriptor (openat, renameat) where the platform has them: Linux and macOS.
-_AT = hasattr(os, "O_DIRECTORY") and {os.open, os.stat, os.unlink} <= os.supports_dir_fd
+_AT = hasattr(os, "O_DIRECTORY") and {os.open, os.stat, os.unlink, os.rename} <= os.supports_dir_fd
 _REPARSE_POINT = getattr(stat, "FILE_ATTRIBUTE_REPARSE_POINT", 0x400)
 
 

@@ -151,3 +151,12 @@ def one_line(text: object, limit: int | None = 240, *, words: bool = False) -> s
 def decode(body: bytes, limit: int | None = None) -> str:
     """Bytes from the network as text: invalid UTF-8 replaced, never raised."""
     return (body if limit is None else body[:limit]).decode("utf-8", "replace")
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """The one stderr line of a bug caught at the command's last boundary (the exception's text is cut; the
+    caller's Console redacts it)."""
+    return (
+        f"cometapi-smoke-gate: internal error [internal]: {type(exc).__name__}: {one_line(str(exc), 300)}"
+        " (a bug in the gate; please report it with this line)"
+    )

@@ -19,9 +19,9 @@ from gate.core.failures import FailureClass
 from gate.core.jsonbody import NotJson, try_parse
 from gate.core.text import INTAKE_LIMIT, one_line
 from gate.diagnosis.classify import classify_status, describe_non_json
-from gate.diagnosis.judge import Judged, _excerpt
+from gate.diagnosis.judge import Judged, _excerpt, attempt_facts
 from gate.http.client import HttpResponse
-from gate.http.headers import request_ids, should_retry
+from gate.http.headers import request_ids
 
 SCHEMAS = {"responses": "response_object", "embeddings": "embeddings"}
 CONTRACT_HINT = (
@@ -33,12 +33,7 @@ CONTRACT_HINT = (
 def evaluate_api(response: HttpResponse, api: str) -> Judged:
     """Classify, parse and check one answer of `api` (responses or embeddings)."""
     payload = try_parse(response.body)
-    common = {
-        "http_status": response.status,
-        "latency_ms": response.elapsed_ms,
-        "ttfb_ms": response.ttfb_ms,
-        "retry_allowed": should_retry(response.headers),
-    }
+    common = attempt_facts(response)
     ids = request_ids(response.headers)
     if api == "responses" and _is_response(response, payload):  # its `error` member is judged with status
         problems = violations(payload, SCHEMAS[api])

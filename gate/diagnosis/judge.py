@@ -76,15 +76,20 @@ def _excerpt(body: bytes, payload: Any) -> str:
     return text if len(text) <= INTAKE_LIMIT else text[:INTAKE_LIMIT] + "…"
 
 
-def evaluate(response: HttpResponse) -> Judged:
-    """Classify, parse and check one response; its body is parsed exactly once."""
-    payload = try_parse(response.body)
-    common = {
+def attempt_facts(response: HttpResponse) -> dict[str, Any]:
+    """What every Judged of an answer carries, whatever the API: status, timings, the server's retry word."""
+    return {
         "http_status": response.status,
         "latency_ms": response.elapsed_ms,
         "ttfb_ms": response.ttfb_ms,
         "retry_allowed": should_retry(response.headers),
     }
+
+
+def evaluate(response: HttpResponse) -> Judged:
+    """Classify, parse and check one response; its body is parsed exactly once."""
+    payload = try_parse(response.body)
+    common = attempt_facts(response)
     failure = classify_status(response, payload)  # also catches an {"error": ...} body with a 2xx status
     if failure is None and isinstance(payload, NotJson):
         failure = describe_non_json(response, payload)

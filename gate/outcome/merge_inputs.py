@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.checks.results import CheckResult, Status
-from gate.config.input_files import InputFileError, parse_json, read_text
+from gate.config.baseline_file import BaselineError, read_report_file
 from gate.config.inputs import ConfigError
 from gate.core.failures import FailureClass
 from gate.core.text import one_line
@@ -76,19 +76,9 @@ def merge_options(
 def read_report(path: Path) -> dict[str, Any]:
     """The report, read with the input-file limits and valid against the report schema."""
     try:
-        data = parse_json(read_text(path, REPORT_MAX_BYTES), path)
-    except InputFileError as exc:
-        raise BadReport(exc.problem) from None
-    if not isinstance(data, dict) or data.get("schema_version") != "1":
-        raise BadReport(f"{path} is not a cometapi-smoke-gate JSON report (schema_version 1)")
-    from gate.core.contract import violations
-
-    problems = violations(data, "report", limit=3)
-    if problems:
-        raise BadReport(
-            f"{path} does not match the JSON report's schema (gate/core/contract/report.schema.json): "
-            + "; ".join(problems)
-        )
+        data = read_report_file(path, REPORT_MAX_BYTES)
+    except BaselineError as exc:
+        raise BadReport(str(exc)) from None
     for body in data.get("targets") or [data]:
         if body["result"] == "fail" and not any(c["status"] == "fail" for c in body["checks"]):
             raise BadReport(f"{path} says result fail, but none of its checks failed")

@@ -95,7 +95,7 @@ def merge_and_publish(
     from gate.config.options import OPTIONS
     from gate.core.failures import ExitCode
     from gate.core.redact import Redactor
-    from gate.core.text import one_line
+    from gate.core.text import internal_error_line
     from gate.publish.github import GitHubActions
     from gate.publish.terminal import Console
     from gate.publish.writer import default_artifacts, publish
@@ -109,10 +109,7 @@ def merge_and_publish(
         report = _merged(paths, options, env, console, Console(stderr, redactor))
         return int(publish(report, default_artifacts(report.settings), console, github).verdict.exit_code)
     except Exception as exc:  # the last boundary: publish has its own per reporter, this is a bug
-        Console(stderr, redactor).emit(
-            f"cometapi-smoke-gate: internal error [internal]: {type(exc).__name__}: {one_line(str(exc), 300)}"
-            " (a bug in the gate; please report it with this line)"
-        )
+        Console(stderr, redactor).emit(internal_error_line(exc))
         return int(ExitCode.FAILED)
 
 
